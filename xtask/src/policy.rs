@@ -1,0 +1,234 @@
+//! The social media policy (`policies/policy.yaml`): typed, validated and
+//! compiled (time zone resolved, dates parsed, regexes built).
+//!
+//! The serde types ignore keys they do not use (`version`, a client's `note`):
+//! the schema has already rejected unknown keys.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::config::{self, ConfigError, POLICY_PATH};
+use crate::finding::Severity;
+use crate::normalize::normalize_term;
+use crate::platform::Platform;
+use crate::schema::Schema;
+use crate::time::{DayBound, parse_moment};
+
+#[derive(Debug, Deserialize)]
+struct PolicyFile {
+    company: Company,
+    #[serde(default)]
+    disclosure: Option<Disclosure>,
+    #[serde(default)]
+    platforms: BTreeMap<Platform, PlatformLimits>,
+    #[serde(default)]
+    clients: Vec<ClientFile>,
+    rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Company {
+    pub name: String,
+    pub timezone: String,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub internal_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisclosureRequired {
+    #[default]
+    Product,
+    Always,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Disclosure {
+    #[serde(default)]
+    pub required_when: DisclosureRequired,
+    pub accepted: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct PlatformLimits {
+    pub max_length: Option<usize>,
+    pub max_hashtags: Option<usize>,
+    pub max_links: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientFile {
+    id: String,
+    names: Vec<String>,
+    approved_until: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    id: String,
+    severity: Severity,
+    category: String,
+    message: String,
+    explain: String,
+    help: Option<String>,
+    #[serde(default)]
+    terms: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: String,
+    pub names: Vec<String>,
+    /// Exclusive end of the approval; `None`: never approved.
+    pub approved_until: Option<Timestamp>,
+    /// The date as written, for messages.
+    pub approved_until_text: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub severity: Severity,
+    pub category: String,
+    pub message: String,
+    pub explain: String,
+    pub help: Option<String>,
+    pub terms: Vec<String>,
+    pub patterns: Vec<Regex>,
+}
+
+#[derive(Debug)]
+pub struct Policy {
+    pub company: Company,
+    pub timezone: TimeZone,
+    pub disclosure: Option<Disclosure>,
+    pub platforms: BTreeMap<Platform, PlatformLimits>,
+    pub clients: Vec<Client>,
+    pub rules: Vec<Rule>,
+}
+
+/// Largest compiled size of one policy pattern: a bigger one is refused
+/// rather than risking memory exhaustion.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+impl Policy {
+    pub fn load(root: &Path, builtin_ids: &[&str]) -> Result<Policy, Vec<ConfigError>> {
+        let loaded = config::load::<PolicyFile>(root, POLICY_PATH, Schema::Policy)?;
+        let (file, doc) = (loaded.value, loaded.doc);
+        let mut errors = Vec::new();
+        let at = |pointer: &str| doc.value_pos(pointer);
+
+        let timezone = TimeZone::get(&file.company.timezone).unwrap_or_else(|e| {
+            errors.push(ConfigError::at(
+                POLICY_PATH,
+                at("/company/timezone"),
+                format!("unknown time zone `{}` ({e}); use an IANA name such as America/New_York", file.company.timezone),
+            ));
+            TimeZone::UTC
+        });
+
+        let mut clients = Vec::with_capacity(file.clients.len());
+        let mut client_ids: HashMap<&str, usize> = HashMap::new();
+        for (i, c) in file.clients.iter().enumerate() {
+            if let Some(first) = client_ids.insert(&c.id, i) {
+                errors.push(ConfigError::at(
+                    POLICY_PATH,
+                    at(&format!("/clients/{i}/id")),
+                    format!("client id `{}` is already used by client {} (line {})", c.id, first + 1, at(&format!("/clients/{first}/id")).line),
+                ));
+            }
+            for (j, name) in c.names.iter().enumerate() {
+                if normalize_term(name).is_empty() {
+                    errors.push(ConfigError::at(POLICY_PATH, at(&format!("/clients/{i}/names/{j}")), format!("client name `{name}` has no letters or digits to match")));
+                }
+            }
+            let approved_until = c.approved_until.as_deref().and_then(|d| {
+                parse_moment(d, &timezone, DayBound::End)
+                    .map_err(|e| errors.push(ConfigError::at(POLICY_PATH, at(&format!("/clients/{i}/approved_until")), e)))
+                    .ok()
+            });
+            clients.push(Client {
+                id: c.id.clone(),
+                names: c.names.clone(),
+                approved_until,
+                approved_until_text: c.approved_until.clone(),
+            });
+        }
+
+        let mut rules = Vec::with_capacity(file.rules.len());
+        let mut rule_ids: HashMap<&str, usize> = HashMap::new();
+        for (i, r) in file.rules.iter().enumerate() {
+            if builtin_ids.contains(&r.id.as_str()) {
+                errors.push(ConfigError::at(POLICY_PATH, at(&format!("/rules/{i}/id")), format!("rule id `{}` is a built-in rule; choose another id", r.id)));
+            }
+            if let Some(first) = rule_ids.insert(&r.id, i) {
+                errors.push(ConfigError::at(
+                    POLICY_PATH,
+                    at(&format!("/rules/{i}/id")),
+                    format!("rule id `{}` is already used by rule {} (line {})", r.id, first + 1, at(&format!("/rules/{first}/id")).line),
+                ));
+            }
+            for (j, term) in r.terms.iter().enumerate() {
+                if normalize_term(term).is_empty() {
+                    errors.push(ConfigError::at(POLICY_PATH, at(&format!("/rules/{i}/terms/{j}")), format!("term `{term}` has no letters or digits to match")));
+                }
+            }
+            let mut patterns = Vec::with_capacity(r.patterns.len());
+            for (j, pattern) in r.patterns.iter().enumerate() {
+                match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+                    Ok(re) => patterns.push(re),
+                    Err(e) => errors.push(ConfigError::at(
+                        POLICY_PATH,
+                        at(&format!("/rules/{i}/patterns/{j}")),
+                        format!("pattern `{pattern}` is not a valid Rust regex: {}", regex_reason(&e)),
+                    )),
+                }
+            }
+            rules.push(Rule {
+                id: r.id.clone(),
+                severity: r.severity,
+                category: r.category.clone(),
+                message: r.message.clone(),
+                explain: r.explain.clone(),
+                help: r.help.clone(),
+                terms: r.terms.clone(),
+                patterns,
+            });
+        }
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Policy {
+            company: file.company,
+            timezone,
+            disclosure: file.disclosure,
+            platforms: file.platforms,
+            clients,
+            rules,
+        })
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// The last line of a regex error is the reason; the lines above repeat the pattern.
+fn regex_reason(error: &regex::Error) -> String {
+    let text = error.to_string();
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim().trim_start_matches("error: ").to_string())
+        .unwrap_or(text)
+}

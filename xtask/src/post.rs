@@ -1,0 +1,469 @@
+//! Reading one post file: front matter (YAML with positions, validated
+//! against the post schema) and a Markdown body split into per-platform copy.
+//! Problems that stop a post from being understood become findings
+//! (`post.parse`, `post.schema`); nothing here fails the run.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use serde::Deserialize;
+
+use crate::finding::{Finding, Severity};
+use crate::platform::Platform;
+use crate::schema::{self, Schema};
+use crate::source::LineIndex;
+use crate::yaml::{self, Document};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Review,
+    Approved,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Image {
+    pub path: String,
+    pub alt: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Allow {
+    pub rule: String,
+    pub reason: Option<String>,
+}
+
+/// Front matter that passed the schema. Keys the tool does not use
+/// (`author`) are ignored here; the schema has checked them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FrontMatter {
+    pub id: Option<String>,
+    pub title: String,
+    pub status: Status,
+    pub platforms: Vec<Platform>,
+    pub publish_at: String,
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub products: Vec<String>,
+    #[serde(default)]
+    pub clients: Vec<String>,
+    pub audiences: Option<Vec<String>>,
+    pub link: Option<String>,
+    pub image: Option<Image>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<Allow>,
+}
+
+/// A Markdown heading in the body.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub level: HeadingLevel,
+    pub text: String,
+    /// Byte range of the heading's line(s) in the file.
+    pub range: Range<usize>,
+}
+
+/// One platform's copy, or the default copy (`platform: None`).
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub platform: Option<Platform>,
+    /// Byte range of the copy in the file, surrounding blank space trimmed.
+    pub range: Range<usize>,
+}
+
+/// A link or image reference written in Markdown syntax.
+#[derive(Debug, Clone)]
+pub struct MarkdownLink {
+    pub url: String,
+    pub is_image: bool,
+    pub range: Range<usize>,
+}
+
+/// Which part of a post a piece of text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Tag,
+    Link,
+    ImagePath,
+    ImageAlt,
+    Copy(Option<Platform>),
+}
+
+impl Field {
+    pub fn describe(self) -> String {
+        match self {
+            Field::Title => "the title".into(),
+            Field::Tag => "a tag".into(),
+            Field::Link => "the link".into(),
+            Field::ImagePath => "the image file name".into(),
+            Field::ImageAlt => "the image's alt text".into(),
+            Field::Copy(None) => "the default copy".into(),
+            Field::Copy(Some(p)) => format!("the {} copy", p.id()),
+        }
+    }
+}
+
+/// A piece of a post's text with a map back into the file.
+#[derive(Debug, Clone)]
+pub struct TextUnit {
+    pub field: Field,
+    pub text: String,
+    /// File offset of `text[0]` when `text` is the file's bytes verbatim;
+    /// otherwise (an escaped or folded YAML string) matches point at `whole`.
+    verbatim_at: Option<usize>,
+    whole: Range<usize>,
+}
+
+impl TextUnit {
+    /// File byte range of `text[start..end]`.
+    pub fn file_range(&self, start: usize, end: usize) -> Range<usize> {
+        match self.verbatim_at {
+            Some(at) => at + start..at + end,
+            None => self.whole.clone(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Post {
+    /// Relative to the root, with `/`.
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+    pub id: String,
+    /// `None` when the front matter is missing, unparsable or fails the schema.
+    pub front: Option<FrontMatter>,
+    front_doc: Option<FrontDoc>,
+    pub headings: Vec<Heading>,
+    pub sections: Vec<Section>,
+    pub links: Vec<MarkdownLink>,
+    /// `post.parse` and `post.schema` findings.
+    pub problems: Vec<Finding>,
+}
+
+#[derive(Debug)]
+struct FrontDoc {
+    doc: Document,
+    /// File byte offset and 0-based line of the first YAML line.
+    start: usize,
+    first_line: usize,
+}
+
+/// Front matter pointers that hold text a reader sees.
+const FRONT_TEXT_FIELDS: [(&str, Field); 4] = [
+    ("/title", Field::Title),
+    ("/link", Field::Link),
+    ("/image/path", Field::ImagePath),
+    ("/image/alt", Field::ImageAlt),
+];
+
+impl Post {
+    /// Parses a post. `path` is relative to the root; `bytes` its content.
+    pub fn parse(path: String, bytes: Vec<u8>) -> Post {
+        let default_id = path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&path)
+            .trim_end_matches(".md")
+            .to_string();
+        let (text, utf8_error) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                (String::from_utf8_lossy(&bytes).into_owned(), Some(valid))
+            }
+        };
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        let lines = LineIndex::new(&text);
+        let mut post = Post {
+            path,
+            lines,
+            id: default_id,
+            front: None,
+            front_doc: None,
+            headings: Vec::new(),
+            sections: Vec::new(),
+            links: Vec::new(),
+            problems: Vec::new(),
+            text,
+        };
+        if let Some(valid) = utf8_error {
+            // Offsets into the lossy text match the original up to the first bad byte.
+            post.problem_at("post.parse", valid..valid + 1, "the file is not valid UTF-8", "Save the file as UTF-8.");
+            return post;
+        }
+        let Some((yaml_range, body_start, first_line)) = post.split_front_matter() else {
+            return post;
+        };
+        match yaml::parse(&post.text[yaml_range.clone()]) {
+            Err(e) => {
+                let offset = post.lines.offset(&post.text, first_line + e.line, e.column);
+                post.problem_at(
+                    "post.parse",
+                    offset..offset,
+                    &format!("the front matter is not valid YAML: {}", e.message),
+                    "Fix the YAML syntax; quote values that contain `: ` or start with a special character.",
+                );
+            }
+            Ok(doc) => {
+                let front = FrontDoc { doc, start: yaml_range.start, first_line };
+                post.apply_front_matter(front);
+            }
+        }
+        post.parse_body(body_start);
+        post
+    }
+
+    /// Finds the `---` fences. Returns the YAML byte range, where the body
+    /// starts, and the 0-based line of the first YAML line.
+    fn split_front_matter(&mut self) -> Option<(Range<usize>, usize, usize)> {
+        let mut offset = 0;
+        let mut yaml_start = None;
+        for line in self.text.split_inclusive('\n') {
+            let content = line.trim_end_matches(['\n', '\r']).trim_end();
+            match yaml_start {
+                None if content == "---" => yaml_start = Some(offset + line.len()),
+                None => break,
+                Some(start) if content == "---" || content == "..." => {
+                    return Some((start..offset, offset + line.len(), 1));
+                }
+                Some(_) => {}
+            }
+            offset += line.len();
+        }
+        let (message, help) = if yaml_start.is_some() {
+            ("the front matter starts with `---` but never ends", "Add a line `---` after the last front matter key.")
+        } else {
+            ("no front matter: a post must start with a `---` line", "Start the file with `---`, the front matter keys (title, author, status, platforms, publish_at), and `---`.")
+        };
+        self.problem_at("post.parse", 0..0, message, help);
+        None
+    }
+
+    fn apply_front_matter(&mut self, front: FrontDoc) {
+        let violations = schema::validate(Schema::Post, &front.doc);
+        for v in &violations {
+            let offset = self.lines.offset(&self.text, front.first_line + v.pos.line, v.pos.column);
+            let end = v.pos.bytes.map_or(offset, |(a, b)| offset + (b - a));
+            let help = if v.message.starts_with("unknown key") {
+                "Remove the key or fix its spelling; the post schema is schemas/post.schema.json."
+            } else {
+                "Fix the value; the post schema is schemas/post.schema.json."
+            };
+            self.problem_at("post.schema", offset..end, &v.message, help);
+        }
+        if violations.is_empty() {
+            match serde_json::from_value::<FrontMatter>(front.doc.value.clone()) {
+                Ok(fm) => {
+                    if let Some(id) = &fm.id {
+                        self.id = id.clone();
+                    }
+                    self.front = Some(fm);
+                }
+                Err(e) => self.problem_at(
+                    "post.schema",
+                    0..0,
+                    &format!("the front matter does not fit the tool's model: {e}"),
+                    "This is a bug in the tool (schema and types disagree); please report it.",
+                ),
+            }
+        }
+        self.front_doc = Some(front);
+    }
+
+    fn parse_body(&mut self, body_start: usize) {
+        let body = &self.text[body_start..];
+        let mut current: Option<(HeadingLevel, usize, String)> = None;
+        let mut section_start = body_start;
+        let mut section_platform = None;
+        let mut sections = Vec::new();
+        for (event, range) in Parser::new(body).into_offset_iter() {
+            let range = range.start + body_start..range.end + body_start;
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => current = Some((level, range.start, String::new())),
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((level, start, text)) = current.take() {
+                        let text = text.trim().to_string();
+                        let platform = (level == HeadingLevel::H2).then(|| Platform::from_id(&text)).flatten();
+                        if let Some(platform) = platform {
+                            sections.push(self.section(section_platform, section_start..start));
+                            section_platform = Some(platform);
+                            section_start = range.end;
+                        }
+                        self.headings.push(Heading { level, text, range: start..range.end });
+                    }
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some((_, _, text)) = current.as_mut() {
+                        text.push_str(&t);
+                    }
+                }
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    self.links.push(MarkdownLink { url: dest_url.to_string(), is_image: false, range })
+                }
+                Event::Start(Tag::Image { dest_url, .. }) => {
+                    self.links.push(MarkdownLink { url: dest_url.to_string(), is_image: true, range })
+                }
+                _ => {}
+            }
+        }
+        sections.push(self.section(section_platform, section_start..self.text.len()));
+        self.sections = sections;
+    }
+
+    fn section(&self, platform: Option<Platform>, range: Range<usize>) -> Section {
+        let raw = &self.text[range.clone()];
+        let start = range.start + (raw.len() - raw.trim_start().len());
+        let end = range.start + raw.trim_end().len();
+        Section { platform, range: start..end.max(start) }
+    }
+
+    fn problem_at(&mut self, rule: &str, range: Range<usize>, message: &str, help: &str) {
+        let region = self.lines.region(&self.text, range.start, range.end);
+        self.problems.push(Finding {
+            rule: rule.to_string(),
+            severity: Severity::Error,
+            path: self.path.clone(),
+            region,
+            message: message.to_string(),
+            help: help.to_string(),
+            suppressed: false,
+        });
+    }
+
+    pub fn copy(&self, section: &Section) -> &str {
+        &self.text[section.range.clone()]
+    }
+
+    /// The copy that will be shared on `platform`: its own section, else the default.
+    pub fn copy_for(&self, platform: Platform) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.platform == Some(platform))
+            .or_else(|| self.sections.iter().find(|s| s.platform.is_none()))
+    }
+
+    /// Every piece of text a reader sees: front matter strings (even when the
+    /// schema failed, so a leak is still caught), then every copy section.
+    pub fn text_units(&self) -> Vec<TextUnit> {
+        let mut units = Vec::new();
+        if let Some(front) = &self.front_doc {
+            let mut push = |pointer: &str, field: Field| {
+                if let Some(unit) = self.front_unit(front, pointer, field) {
+                    units.push(unit);
+                }
+            };
+            for (pointer, field) in FRONT_TEXT_FIELDS {
+                push(pointer, field);
+            }
+            let tags = front.doc.value.get("tags").and_then(|t| t.as_array()).map_or(0, Vec::len);
+            for i in 0..tags {
+                push(&format!("/tags/{i}"), Field::Tag);
+            }
+        }
+        for section in &self.sections {
+            units.push(TextUnit {
+                field: Field::Copy(section.platform),
+                text: self.copy(section).to_string(),
+                verbatim_at: Some(section.range.start),
+                whole: section.range.clone(),
+            });
+        }
+        units
+    }
+
+    fn front_unit(&self, front: &FrontDoc, pointer: &str, field: Field) -> Option<TextUnit> {
+        let text = front.doc.value.pointer(pointer)?.as_str()?.to_string();
+        let pos = front.doc.value_pos(pointer);
+        let (a, b) = pos.bytes?;
+        let whole = front.start + a..front.start + b;
+        let raw = &self.text[whole.clone()];
+        let verbatim_at = if raw == text {
+            Some(whole.start)
+        } else if raw.len() == text.len() + 2 && &raw[1..raw.len() - 1] == text {
+            Some(whole.start + 1)
+        } else {
+            None
+        };
+        Some(TextUnit { field, text, verbatim_at, whole })
+    }
+
+    /// File byte range of the front matter value (or key) at `pointer`.
+    pub fn front_range(&self, pointer: &str, key: bool) -> Range<usize> {
+        let Some(front) = &self.front_doc else {
+            return 0..0;
+        };
+        let pos = if key { front.doc.key_pos(pointer) } else { front.doc.value_pos(pointer) };
+        let start = self.lines.offset(&self.text, front.first_line + pos.line, pos.column);
+        let len = pos.bytes.map_or(0, |(a, b)| b - a);
+        start..start + len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POST: &str = "---\ntitle: Hello \"you\"\nauthor: a\nstatus: draft\nplatforms: [x, linkedin]\npublish_at: 2026-12-01\ntags: [one, 'two']\n---\nDefault copy.\n\n## x\nShort copy #employee\n";
+
+    #[test]
+    fn splits_sections_and_front_matter() {
+        let post = Post::parse("content/posts/a/hello.md".into(), POST.as_bytes().to_vec());
+        assert!(post.problems.is_empty(), "{:?}", post.problems);
+        assert_eq!(post.id, "hello");
+        let front = post.front.as_ref().unwrap();
+        assert_eq!(front.platforms, vec![Platform::X, Platform::Linkedin]);
+        assert_eq!(post.sections.len(), 2);
+        assert_eq!(post.copy(&post.sections[0]), "Default copy.");
+        assert_eq!(post.copy(&post.sections[1]), "Short copy #employee");
+        assert_eq!(post.sections[1].platform, Some(Platform::X));
+        let units = post.text_units();
+        let title = units.iter().find(|u| u.field == Field::Title).unwrap();
+        let r = title.file_range(0, 5);
+        assert_eq!(&post.text[r], "Hello");
+        let tag = units.iter().filter(|u| u.field == Field::Tag).nth(1).unwrap();
+        assert_eq!(&post.text[tag.file_range(0, 3)], "two");
+    }
+
+    #[test]
+    fn crlf_bom_and_empty_body() {
+        let text = format!("\u{feff}{}", "---\r\ntitle: T\r\nauthor: a\r\nstatus: draft\r\nplatforms: [x]\r\npublish_at: 2026-12-01\r\n---\r\n");
+        let post = Post::parse("p.md".into(), text.into_bytes());
+        assert!(post.problems.is_empty(), "{:?}", post.problems);
+        assert_eq!(post.sections.len(), 1);
+        assert_eq!(post.copy(&post.sections[0]), "");
+    }
+
+    #[test]
+    fn problems_are_findings() {
+        let cases: [(&[u8], &str, usize); 4] = [
+            (b"no front matter\n", "no front matter", 1),
+            (b"---\ntitle: x\n", "never ends", 1),
+            (b"---\ntitle: [x\n---\n", "not valid YAML", 2),
+            (b"---\ntitle: \xff\n---\n", "not valid UTF-8", 2),
+        ];
+        for (bytes, message, line) in cases {
+            let post = Post::parse("p.md".into(), bytes.to_vec());
+            assert_eq!(post.problems.len(), 1, "{message}");
+            assert!(post.problems[0].message.contains(message), "{:?}", post.problems[0]);
+            assert_eq!(post.problems[0].region.line, line, "{message}");
+        }
+    }
+
+    #[test]
+    fn schema_problem_points_at_the_key() {
+        let post = Post::parse("p.md".into(), POST.replace("author: a\n", "author: a\ncolour: red\n").into_bytes());
+        assert_eq!(post.problems.len(), 1);
+        assert_eq!(post.problems[0].rule, "post.schema");
+        assert_eq!((post.problems[0].region.line, post.problems[0].region.column), (4, 1));
+        assert!(post.problems[0].message.contains("unknown key `colour`"));
+    }
+}
