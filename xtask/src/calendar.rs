@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::config::{self, CALENDAR_PATH, ConfigError};
 use crate::normalize::normalize_term;
 use crate::policy::Policy;
+use crate::rules::builtin;
 use crate::schema::Schema;
 use crate::time::{DayBound, parse_moment};
 
@@ -63,6 +64,9 @@ pub struct QuietPeriod {
     /// Exclusive: a bare end date includes that whole day.
     pub end: Timestamp,
     pub categories: Vec<String>,
+    /// The dates as written, for messages.
+    pub start_text: String,
+    pub end_text: String,
 }
 
 impl QuietPeriod {
@@ -144,15 +148,19 @@ impl Calendar {
             });
         }
 
+        let mut known: std::collections::BTreeSet<&str> = policy.rules.iter().map(|r| r.category.as_str()).collect();
+        for category in builtin::categories() {
+            known.insert(category);
+        }
         let mut quiet_periods = Vec::with_capacity(file.quiet_periods.len());
         for (i, q) in file.quiet_periods.iter().enumerate() {
             for (j, category) in q.categories.iter().enumerate() {
-                if category != ALL_CATEGORIES && !policy.rules.iter().any(|r| &r.category == category) {
-                    let known: Vec<&str> = policy.rules.iter().map(|r| r.category.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                if category != ALL_CATEGORIES && !known.contains(category.as_str()) {
+                    let known: Vec<&str> = known.iter().copied().collect();
                     errors.push(ConfigError::at(
                         CALENDAR_PATH,
                         at(&format!("/quiet_periods/{i}/categories/{j}")),
-                        format!("category `{category}` is not the category of any policy rule; expected `all` or one of: {}", known.join(", ")),
+                        format!("category `{category}` is not the category of any rule; expected `all` or one of: {}", known.join(", ")),
                     ));
                 }
             }
@@ -162,7 +170,14 @@ impl Calendar {
                 if end <= start {
                     errors.push(ConfigError::at(CALENDAR_PATH, at(&format!("/quiet_periods/{i}/end")), format!("quiet period `{}` ends before it starts", q.name)));
                 }
-                quiet_periods.push(QuietPeriod { name: q.name.clone(), start, end, categories: q.categories.clone() });
+                quiet_periods.push(QuietPeriod {
+                    name: q.name.clone(),
+                    start,
+                    end,
+                    categories: q.categories.clone(),
+                    start_text: q.start.clone(),
+                    end_text: q.end.clone(),
+                });
             }
         }
 

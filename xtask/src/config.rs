@@ -21,15 +21,17 @@ pub struct ConfigError {
     /// 1-based; `None` when the problem is the whole file.
     pub position: Option<(usize, usize)>,
     pub message: String,
+    /// The text of the line the position is on, for display.
+    pub source_line: Option<String>,
 }
 
 impl ConfigError {
     pub fn at(path: &str, pos: Pos, message: impl Into<String>) -> Self {
-        ConfigError { path: path.to_string(), position: Some((pos.line, pos.column)), message: message.into() }
+        ConfigError { path: path.to_string(), position: Some((pos.line, pos.column)), message: message.into(), source_line: None }
     }
 
     pub fn file(path: &str, message: impl Into<String>) -> Self {
-        ConfigError { path: path.to_string(), position: None, message: message.into() }
+        ConfigError { path: path.to_string(), position: None, message: message.into(), source_line: None }
     }
 }
 
@@ -61,6 +63,7 @@ pub fn load<T: DeserializeOwned>(root: &Path, path: &str, schema: Schema) -> Res
             path: path.to_string(),
             position: Some((e.line, e.column)),
             message: format!("invalid YAML: {}", e.message),
+            source_line: None,
         }]
     })?;
     let violations = schema::validate(schema, &doc);

@@ -11,3 +11,8 @@ pub mod post;
 pub mod schema;
 pub mod source;
 pub mod time;
+pub mod matcher;
+pub mod rules;
+pub mod check;
+pub mod render;
+pub mod cli;

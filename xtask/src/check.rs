@@ -1,0 +1,198 @@
+//! The check pipeline: load the policy and calendar, find and parse every
+//! post, evaluate the rules, and gather the findings into a report.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::calendar::Calendar;
+use crate::config::{CALENDAR_PATH, ConfigError, POLICY_PATH};
+use crate::finding::{Finding, Severity};
+use crate::matcher::Matcher;
+use crate::policy::Policy;
+use crate::post::Post;
+use crate::rules::{self, Context, builtin};
+use crate::source::LineIndex;
+
+pub const POSTS_DIR: &str = "content/posts";
+
+/// A file's text kept for rendering findings in context.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub posts: usize,
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// The text of every file that has a finding.
+    pub sources: BTreeMap<String, SourceFile>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub suppressed: usize,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for f in &self.findings {
+            match (f.suppressed, f.severity) {
+                (true, _) => s.suppressed += 1,
+                (false, Severity::Error) => s.errors += 1,
+                (false, Severity::Warning) => s.warnings += 1,
+                (false, Severity::Info) => {}
+            }
+        }
+        s
+    }
+
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.findings.iter().any(|f| f.fails(deny_warnings))
+    }
+}
+
+/// Everything a check needs besides the posts, loaded once.
+pub struct Setup {
+    pub policy: Policy,
+    pub calendar: Calendar,
+    pub matcher: Matcher,
+}
+
+impl Setup {
+    pub fn load(root: &Path) -> Result<Setup, Vec<ConfigError>> {
+        let policy = Policy::load(root, &builtin::ids()).map_err(|e| with_source_lines(root, e))?;
+        let calendar = Calendar::load(root, &policy).map_err(|e| with_source_lines(root, e))?;
+        let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;
+        Ok(Setup { policy, calendar, matcher })
+    }
+}
+
+/// Finds the repository root: `start` or the nearest ancestor holding the policy.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find(|dir| dir.join(POLICY_PATH).is_file()).map(Path::to_path_buf)
+}
+
+/// Checks every post under `root`.
+pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
+    if !root.join(POLICY_PATH).is_file() {
+        return Err(vec![ConfigError::file(
+            &root.display().to_string(),
+            format!("not an OnMessage repository: {POLICY_PATH} is missing (and {CALENDAR_PATH} goes beside it)"),
+        )]);
+    }
+    let setup = Setup::load(root)?;
+    let ctx = Context { policy: &setup.policy, calendar: &setup.calendar, matcher: &setup.matcher };
+    let (posts, mut findings) = read_posts(root);
+    let mut report = Report { posts: posts.len() + findings.len(), ..Report::default() };
+
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        by_id.entry(post.id.as_str()).or_default().push(i);
+    }
+    for (i, post) in posts.iter().enumerate() {
+        let mut post_findings = rules::evaluate(&ctx, post);
+        if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
+            post_findings.push(duplicate_id(post, others.iter().filter(|&&j| j != i).map(|&j| posts[j].path.as_str())));
+        }
+        if !post_findings.is_empty() {
+            report.sources.insert(post.path.clone(), SourceFile { text: post.text.clone(), lines: LineIndex::new(&post.text) });
+        }
+        findings.extend(post_findings);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.findings = findings;
+    Ok(report)
+}
+
+fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Finding {
+    let range = if post.front.as_ref().is_some_and(|f| f.id.is_some()) { post.front_range("/id", false) } else { 0..0 };
+    let others: Vec<&str> = others.collect();
+    Finding {
+        rule: "post.duplicate-id".to_string(),
+        severity: Severity::Error,
+        path: post.path.clone(),
+        region: post.lines.region(&post.text, range.start, range.end),
+        message: format!("post id `{}` is also the id of {}", post.id, others.join(", ")),
+        help: "Ids become feed item ids and must be unique: rename the file or set a distinct `id`".to_string(),
+        suppressed: false,
+    }
+}
+
+/// Reads every `content/posts/**/*.md`, in path order. Symbolic links are
+/// reported, not followed: a post must not read files outside the repository.
+fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
+    let dir = root.join(POSTS_DIR);
+    let mut posts = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return (posts, problems);
+    }
+    for entry in WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
+                problems.push(file_problem(path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let is_post = entry.file_name().to_string_lossy().ends_with(".md");
+        if !is_post {
+            continue;
+        }
+        let path = relative(root, entry.path());
+        if entry.path_is_symlink() {
+            problems.push(file_problem(path, "is a symbolic link; posts must be regular files inside the repository".to_string()));
+        } else if entry.file_type().is_file() {
+            match std::fs::read(entry.path()) {
+                Ok(bytes) => posts.push(Post::parse(path, bytes)),
+                Err(e) => problems.push(file_problem(path, format!("cannot read: {e}"))),
+            }
+        }
+    }
+    (posts, problems)
+}
+
+fn file_problem(path: String, message: String) -> Finding {
+    Finding {
+        rule: "post.parse".to_string(),
+        severity: Severity::Error,
+        path,
+        region: crate::finding::Region { line: 1, column: 1, end_line: 1, end_column: 1 },
+        message,
+        help: "Replace it with a regular Markdown file under content/posts/".to_string(),
+        suppressed: false,
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Adds the offending line's text to positioned configuration errors.
+fn with_source_lines(root: &Path, errors: Vec<ConfigError>) -> Vec<ConfigError> {
+    let mut cache: HashMap<String, Option<(String, LineIndex)>> = HashMap::new();
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if let Some((line, _)) = e.position {
+                let file = cache.entry(e.path.clone()).or_insert_with(|| {
+                    let text = std::fs::read_to_string(root.join(&e.path)).ok()?;
+                    let lines = LineIndex::new(&text);
+                    Some((text, lines))
+                });
+                e.source_line = file.as_ref().map(|(text, lines)| lines.line_text(text, line).to_string());
+            }
+            e
+        })
+        .collect()
+}

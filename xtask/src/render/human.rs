@@ -1,0 +1,156 @@
+//! Human output in the style of rustc: a header per finding, the location,
+//! the source line with the span underlined, and help.
+
+use std::fmt::Write;
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::check::{Report, SourceFile};
+use crate::config::ConfigError;
+use crate::finding::{Finding, Severity};
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+    fn severity(self, severity: Severity, text: &str) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        self.paint(code, text)
+    }
+    fn frame(self, text: &str) -> String {
+        self.paint("1;34", text)
+    }
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        finding_block(&mut out, finding, report.sources.get(&finding.path), style);
+    }
+    let s = report.summary();
+    let _ = writeln!(
+        out,
+        "{}: {} {}, {} {}, {} {}, {} suppressed",
+        style.bold("check"),
+        report.posts,
+        plural(report.posts, "post", "posts"),
+        s.errors,
+        plural(s.errors, "error", "errors"),
+        s.warnings,
+        plural(s.warnings, "warning", "warnings"),
+        s.suppressed,
+    );
+    out
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, style: Style) {
+    let header = format!("{}[{}]", f.severity.as_str(), f.rule);
+    let _ = writeln!(out, "{}{}", style.severity(f.severity, &header), style.bold(&format!(": {}", f.message)));
+    let r = f.region;
+    let gutter = " ".repeat(r.line.to_string().len());
+    let _ = writeln!(out, "{gutter}{} {}:{}:{}", style.frame("-->"), f.path, r.line, r.column);
+    if let Some(source) = source {
+        let line = source.lines.line_text(&source.text, r.line);
+        let end_column = if r.end_line == r.line { r.end_column } else { line.chars().count() + 1 };
+        let (shown, pad, marks) = underline(line, r.column, end_column);
+        let _ = writeln!(out, "{gutter} {}", style.frame("|"));
+        let _ = writeln!(out, "{} {} {shown}", style.frame(&r.line.to_string()), style.frame("|"));
+        let caret = style.severity(f.severity, &"^".repeat(marks));
+        let _ = writeln!(out, "{gutter} {} {}{caret}", style.frame("|"), " ".repeat(pad));
+    }
+    if !f.help.is_empty() {
+        let _ = writeln!(out, "{gutter} {} {}: {}", style.frame("="), style.bold("help"), f.help);
+    }
+    if f.suppressed {
+        let _ = writeln!(
+            out,
+            "{gutter} {} {}: allowed by this post's `allow` entry; it does not fail the check",
+            style.frame("="),
+            style.bold("note")
+        );
+    }
+    out.push('\n');
+}
+
+/// The line as displayed (tabs as spaces), the display width before the
+/// span, and the width of the span (at least 1).
+fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, usize) {
+    let mut shown = String::with_capacity(line.len());
+    let (mut pad, mut marks) = (0, 0);
+    for (i, c) in line.chars().enumerate() {
+        let col = i + 1;
+        let (text, width) = match c {
+            '\t' => ("    ".to_string(), 4),
+            c if c.is_control() => ("\u{fffd}".to_string(), 1),
+            c => (c.to_string(), c.width().unwrap_or(0)),
+        };
+        shown.push_str(&text);
+        if col < column {
+            pad += width;
+        } else if col < end_column {
+            marks += width;
+        }
+    }
+    (shown, pad, marks.max(1))
+}
+
+/// Configuration errors: the check could not run.
+pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let _ = writeln!(out, "{}{}", style.severity(Severity::Error, "error"), style.bold(&format!(": {}", e.message)));
+        match e.position {
+            Some((line, column)) => {
+                let gutter = " ".repeat(line.to_string().len());
+                let _ = writeln!(out, "{gutter}{} {}:{line}:{column}", style.frame("-->"), e.path);
+                if let Some(text) = &e.source_line {
+                    let (shown, pad, _) = underline(text, column, column + 1);
+                    let _ = writeln!(out, "{gutter} {}", style.frame("|"));
+                    let _ = writeln!(out, "{} {} {shown}", style.frame(&line.to_string()), style.frame("|"));
+                    let _ = writeln!(out, "{gutter} {} {}{}", style.frame("|"), " ".repeat(pad), style.severity(Severity::Error, "^"));
+                }
+            }
+            None => {
+                let _ = writeln!(out, " {} {}", style.frame("-->"), e.path);
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{}: cannot run: {} {} in the policy or calendar",
+        style.bold("check"),
+        errors.len(),
+        plural(errors.len(), "problem", "problems")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn underline_counts_display_width() {
+        assert_eq!(underline("ab Falcon", 4, 10), ("ab Falcon".to_string(), 3, 6));
+        assert_eq!(underline("\tx", 2, 3), ("    x".to_string(), 4, 1));
+        assert_eq!(underline("新製品 x", 5, 6), ("新製品 x".to_string(), 7, 1));
+    }
+}

@@ -1,0 +1,33 @@
+//! `--format json`: the report described by `schemas/report.schema.json`.
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::finding::Finding;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    summary: JsonSummary,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    posts: usize,
+    errors: usize,
+    warnings: usize,
+    suppressed: usize,
+}
+
+pub fn render(report: &Report) -> String {
+    let s = report.summary();
+    let json = JsonReport {
+        version: 1,
+        summary: JsonSummary { posts: report.posts, errors: s.errors, warnings: s.warnings, suppressed: s.suppressed },
+        findings: &report.findings,
+    };
+    let mut out = serde_json::to_string_pretty(&json).expect("report serialises");
+    out.push('\n');
+    out
+}

@@ -1,0 +1,5 @@
+//! Renderers: turn a report (or configuration errors) into text. They decide
+//! nothing: severity, suppression and order are already in the findings.
+
+pub mod human;
+pub mod json;

@@ -1,0 +1,175 @@
+//! The built-in rules: ids, default severities, categories and the teaching
+//! text that `cargo xtask explain` prints. The check doubles as onboarding
+//! training, so every entry says why the rule exists and how to fix a post.
+
+use crate::finding::Severity;
+
+pub struct Builtin {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Quiet periods can block rules by category, built-in ones included.
+    pub category: &'static str,
+    pub summary: &'static str,
+    pub explain: &'static str,
+    /// Whether a post's `allow` entry may suppress it.
+    pub allowable: bool,
+}
+
+pub fn find(id: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.id == id)
+}
+
+pub fn ids() -> Vec<&'static str> {
+    BUILTINS.iter().map(|b| b.id).collect()
+}
+
+pub fn categories() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|b| b.category)
+}
+
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        id: "post.parse",
+        severity: Severity::Error,
+        category: "post",
+        summary: "The post file cannot be read as a post",
+        explain: "A post is a UTF-8 Markdown file that starts with YAML front matter between two `---` lines:
+
+    ---
+    title: Widget Pro is here
+    author: jane.doe
+    status: draft
+    platforms: [linkedin, x]
+    publish_at: 2026-12-01T16:00:00Z
+    ---
+    The copy people will share.
+
+The check reports a file that is not UTF-8, has no front matter, whose front matter never closes, or whose YAML does not parse, with the line of the problem. Nothing else in such a post can be checked until it is fixed. `cargo xtask new \"Title\"` writes a valid skeleton.",
+        allowable: false,
+    },
+    Builtin {
+        id: "post.schema",
+        severity: Severity::Error,
+        category: "post",
+        summary: "The front matter does not follow schemas/post.schema.json",
+        explain: "Front matter keys and values are fixed by schemas/post.schema.json: required keys (title, author, status, platforms, publish_at), allowed values (status is draft, review or approved; platforms are linkedin, x, facebook, instagram, threads, bluesky, mastodon), and dates in RFC 3339 (2026-12-01T16:00:00Z) or as a bare date (2026-12-01, midnight in the company's time zone). Unknown keys are errors, so a misspelt `expires_on` cannot silently do nothing.
+
+Editors that understand JSON Schema (VS Code with the YAML extension) complete and check the keys as you type; the finding points at the key or value to fix.",
+        allowable: false,
+    },
+    Builtin {
+        id: "post.duplicate-id",
+        severity: Severity::Error,
+        category: "post",
+        summary: "Two posts have the same id",
+        explain: "A post's id is its `id` key or, without one, its file name without `.md`. The id becomes the feed item id that advocacy tools and feed readers remember forever, so two posts sharing one would overwrite each other or be shown as one. Rename one file, or give one post an explicit `id`.",
+        allowable: false,
+    },
+    Builtin {
+        id: "post.heading",
+        severity: Severity::Error,
+        category: "post",
+        summary: "A heading that is not a platform section",
+        explain: "Social posts have no headings. The only headings a post may contain are level-2 headings naming a platform (`## x`, `## linkedin`, ...) that start that platform's own copy; the text before the first one is the default copy for every other platform. A platform section must be for a platform the post lists in `platforms`, and appear once.
+
+A line starting with `# ` (hash and space) is a heading in Markdown; write hashtags without the space (`#launch`), or put them after some text.",
+        allowable: true,
+    },
+    Builtin {
+        id: "post.unknown-product",
+        severity: Severity::Error,
+        category: "post",
+        summary: "`products` lists an id the release calendar does not know",
+        explain: "Every id under `products` must be a product in policies/calendar.yaml, because the calendar says when the product may be talked about. Fix a typo, or ask the policy owners to add the product to the calendar first.",
+        allowable: false,
+    },
+    Builtin {
+        id: "post.unknown-client",
+        severity: Severity::Error,
+        category: "post",
+        summary: "`clients` lists an id the policy does not know",
+        explain: "Every id under `clients` must be a client in policies/policy.yaml, where the written approval to name that client publicly is recorded. Fix a typo, or ask the policy owners to record the client and its approval.",
+        allowable: false,
+    },
+    Builtin {
+        id: "product.codename",
+        severity: Severity::Error,
+        category: "product",
+        summary: "An internal codename appears in a post",
+        explain: "Codenames are internal. Seen in public, a codename links an unannounced product to the company, gives competitors and journalists a thread to pull, and can break an embargo or a securities disclosure rule. The check finds codenames anywhere in a post (title, tags, alt text, link, image file name and every copy), however they are written: any case, with hyphens, dots or no spaces (#ProjectFalcon), with look-alike letters or invisible characters.
+
+Fix: use the product's public name, and only once it is announced (the finding says when). This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "product.embargo",
+        severity: Severity::Error,
+        category: "product",
+        summary: "A product appears in a post scheduled before its announcement",
+        explain: "Until a product is announced, its name, its existence and its date are confidential: an early post can break a launch, a partner agreement or a securities rule. A post that lists a product under `products`, or names it, must have `publish_at` at or after the product's `announce_at` in policies/calendar.yaml; a product without `announce_at` cannot be mentioned at all.
+
+Fix: move `publish_at` to the announcement or later, or remove the product. If the launch date moves, the calendar is updated and every post is checked again. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "product.undeclared",
+        severity: Severity::Warning,
+        category: "product",
+        summary: "A product's public name appears but `products` does not list it",
+        explain: "Posts list the products they talk about under `products`, so that they are held back until the launch, carry the employee disclosure, and show up in the right place in the feed. A post that names a product without listing it is still gated on the product's announcement, but reviewers and tools cannot see what it is about.
+
+Fix: add the product id to `products`.",
+        allowable: true,
+    },
+    Builtin {
+        id: "client.unapproved",
+        severity: Severity::Error,
+        category: "client",
+        summary: "A client is named without a written approval valid at publish time",
+        explain: "Naming a client publicly implies a relationship that the client may not want known; most contracts require written approval. The policy records each client's approval in policies/policy.yaml (`approved_until`). A post may name a client (any of its names, however written) only if the approval is valid at the post's `publish_at`.
+
+Fix: remove the client's name, or ask the account team to obtain (or renew) the approval and the policy owners to record it. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "quiet-period",
+        severity: Severity::Error,
+        category: "calendar",
+        summary: "A post scheduled inside a quiet period trips a rule of a blocked category",
+        explain: "Before earnings, during an acquisition and at other sensitive times, the company keeps a quiet period: some topics, or all posts, must wait. policies/calendar.yaml lists each period with the rule categories it blocks ([all] blocks every post). A post scheduled inside a period that trips a rule of a blocked category is an error, whatever that rule's own severity.
+
+Fix: reschedule the post after the period ends, or remove the text the finding points at.",
+        allowable: true,
+    },
+    Builtin {
+        id: "allow.unknown",
+        severity: Severity::Error,
+        category: "post",
+        summary: "An `allow` entry that names no known rule, or has no reason",
+        explain: "An `allow` entry turns a post's findings of one rule into suppressed ones: still reported, no longer failing. It is a reviewed exception, so it must name a real rule (a policy rule id or a built-in id; see `cargo xtask explain`) and give a reason reviewers can judge:
+
+    allow:
+      - {rule: tone.negative, reason: \"quotes the customer's problem that we solved\"}
+
+product.codename, product.embargo and client.unapproved protect confidential information and cannot be allowed, nor can the checks of the post's own structure.",
+        allowable: false,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_texts_present() {
+        let mut ids = ids();
+        ids.sort_unstable();
+        let len = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), len);
+        for b in BUILTINS {
+            assert!(b.explain.len() > 100, "{} needs teaching text", b.id);
+            assert!(!b.summary.ends_with('.'), "{}", b.id);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Rules about what a post says: the policy's own terms and patterns,
+//! product codenames and embargoes, and client names.
+
+use jiff::Timestamp;
+
+use super::{Context, Sink, show_moment};
+use crate::calendar::Product;
+use crate::finding::Severity;
+use crate::matcher::{Hit, Subject};
+use crate::policy::Client;
+use crate::post::{Post, TextUnit};
+
+/// Hits ordered by position, longest first where they start together, so
+/// that the sink keeps the longest of overlapping matches.
+fn ordered<'h>(hits: &'h [Hit], keep: impl Fn(&Subject) -> bool) -> Vec<&'h Hit> {
+    let mut out: Vec<&Hit> = hits.iter().filter(|h| keep(&h.subject)).collect();
+    out.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));
+    out
+}
+
+pub(super) fn policy_rules(ctx: &Context, units: &[TextUnit], hits: &[Hit], sink: &mut Sink) {
+    let mut matches: Vec<(usize, std::ops::Range<usize>, String, usize)> = Vec::new();
+    for hit in ordered(hits, |s| matches!(s, Subject::Term { .. })) {
+        if let Subject::Term { rule } = hit.subject {
+            matches.push((rule, hit.range.clone(), hit.text.clone(), hit.unit));
+        }
+    }
+    for (unit_index, unit) in units.iter().enumerate() {
+        for (rule, range) in ctx.matcher.pattern_matches(ctx.policy, &unit.text) {
+            let text = unit.text[range.clone()].to_string();
+            matches.push((rule, unit.file_range(range.start, range.end), text, unit_index));
+        }
+    }
+    matches.sort_by_key(|(rule, range, _, _)| (*rule, range.start, std::cmp::Reverse(range.end)));
+    for (rule, range, text, unit) in matches {
+        let r = &ctx.policy.rules[rule];
+        let help = match &r.help {
+            Some(help) => format!("{help} (`cargo xtask explain {}` says why)", r.id),
+            None => format!("Rephrase or remove '{}'; `cargo xtask explain {}` says why", one_line(&text), r.id),
+        };
+        let message = format!("{}: '{}' in {}", r.message, one_line(&text), units[unit].field.describe());
+        sink.push(&r.id, r.severity, range, message, help);
+    }
+}
+
+pub(super) fn products(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Option<Timestamp>, sink: &mut Sink) {
+    let products = &ctx.calendar.products;
+    let declared: &[String] = post.front.as_ref().map_or(&[], |f| &f.products);
+
+    for hit in ordered(hits, |s| matches!(s, Subject::Codename { .. })) {
+        let Subject::Codename { product } = hit.subject else { continue };
+        let p = &products[product];
+        let help = match &p.announce_text {
+            Some(at) => format!("Use the public name '{}', and only in posts scheduled at or after its announcement ({at})", p.name),
+            None => format!("Do not mention {} at all: it has no announcement date yet", p.id),
+        };
+        let message = format!("'{}' is the internal codename of {}", one_line(&hit.text), p.id);
+        sink.push("product.codename", Severity::Error, hit.range.clone(), message, help);
+    }
+
+    for (i, id) in declared.iter().enumerate() {
+        let range = post.front_range(&format!("/products/{i}"), false);
+        let Some(p) = ctx.calendar.product(id) else {
+            let known: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+            sink.push(
+                "post.unknown-product",
+                Severity::Error,
+                range,
+                format!("`products` lists `{id}`, which policies/calendar.yaml does not know"),
+                format!("Use one of: {}; or ask the policy owners to add the product to the calendar", known.join(", ")),
+            );
+            continue;
+        };
+        if let Some(publish_at) = publish_at {
+            if !p.is_announced_at(publish_at) {
+                let (message, help) = embargo_text(ctx, p, publish_at);
+                sink.push("product.embargo", Severity::Error, range, message, help);
+            }
+        }
+    }
+
+    for hit in ordered(hits, |s| matches!(s, Subject::ProductName { .. })) {
+        let Subject::ProductName { product } = hit.subject else { continue };
+        let p = &products[product];
+        if declared.contains(&p.id) {
+            continue;
+        }
+        sink.push(
+            "product.undeclared",
+            Severity::Warning,
+            hit.range.clone(),
+            format!("'{}' names product {}, which `products` does not list", one_line(&hit.text), p.id),
+            format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
+        );
+        if let Some(publish_at) = publish_at {
+            if !p.is_announced_at(publish_at) {
+                let (message, help) = embargo_text(ctx, p, publish_at);
+                sink.push("product.embargo", Severity::Error, hit.range.clone(), message, help);
+            }
+        }
+    }
+}
+
+fn embargo_text(ctx: &Context, p: &Product, publish_at: Timestamp) -> (String, String) {
+    let scheduled = show_moment(publish_at, ctx.policy);
+    match (p.announce_at, &p.announce_text) {
+        (Some(at), Some(text)) => (
+            format!("{} ('{}') is embargoed until {}, but this post is scheduled for {scheduled}", p.id, p.name, show_moment(at, ctx.policy)),
+            format!("Move publish_at to {text} or later, or leave {} out of this post", p.id),
+        ),
+        _ => (
+            format!("{} ('{}') is not announced yet (policies/calendar.yaml has no announce_at for it)", p.id, p.name),
+            format!("Leave {} out of posts until the policy owners set its announcement date", p.id),
+        ),
+    }
+}
+
+pub(super) fn clients(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Option<Timestamp>, sink: &mut Sink) {
+    let clients = &ctx.policy.clients;
+    let declared: &[String] = post.front.as_ref().map_or(&[], |f| &f.clients);
+    let mut named = vec![false; clients.len()];
+
+    for hit in ordered(hits, |s| matches!(s, Subject::ClientName { .. })) {
+        let Subject::ClientName { client } = hit.subject else { continue };
+        named[client] = true;
+        let c = &clients[client];
+        if let Some(problem) = approval_problem(ctx, c, publish_at) {
+            sink.push(
+                "client.unapproved",
+                Severity::Error,
+                hit.range.clone(),
+                format!("'{}' names client {}, {problem}", one_line(&hit.text), c.id),
+                approval_help(c),
+            );
+        }
+    }
+
+    for (i, id) in declared.iter().enumerate() {
+        let range = post.front_range(&format!("/clients/{i}"), false);
+        let Some(index) = clients.iter().position(|c| &c.id == id) else {
+            let known: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+            sink.push(
+                "post.unknown-client",
+                Severity::Error,
+                range,
+                format!("`clients` lists `{id}`, which policies/policy.yaml does not know"),
+                format!("Use one of: {}; or ask the policy owners to record the client and its approval", known.join(", ")),
+            );
+            continue;
+        };
+        let c = &clients[index];
+        if named[index] {
+            continue;
+        }
+        if let Some(problem) = approval_problem(ctx, c, publish_at) {
+            sink.push("client.unapproved", Severity::Error, range, format!("this post names client {}, {problem}", c.id), approval_help(c));
+        }
+    }
+}
+
+/// Why a client may not be named at `publish_at`, if it may not.
+fn approval_problem(ctx: &Context, c: &Client, publish_at: Option<Timestamp>) -> Option<String> {
+    match (c.approved_until, &c.approved_until_text) {
+        (Some(until), Some(text)) => {
+            let publish_at = publish_at?;
+            (publish_at >= until).then(|| {
+                format!(
+                    "whose approval to be named publicly expired after {text}, before this post's publish_at ({})",
+                    show_moment(publish_at, ctx.policy)
+                )
+            })
+        }
+        _ => Some("which has no written approval to be named publicly".to_string()),
+    }
+}
+
+fn approval_help(c: &Client) -> String {
+    format!(
+        "Remove the client's name, or have the account team obtain written approval and record it as `approved_until` for {} in policies/policy.yaml",
+        c.id
+    )
+}
+
+/// Matched text on one line, for messages.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,84 @@
+//! What changes other findings: quiet periods escalate them, `allow` entries
+//! suppress them. Runs after every other rule of the post.
+
+use jiff::Timestamp;
+
+use super::{Context, Sink, builtin, show_moment};
+use crate::calendar::ALL_CATEGORIES;
+use crate::finding::Severity;
+use crate::post::Post;
+
+pub(super) fn quiet_periods(ctx: &Context, post: &Post, publish_at: Option<Timestamp>, sink: &mut Sink) {
+    let Some(publish_at) = publish_at else { return };
+    for period in ctx.calendar.quiet_periods.iter().filter(|q| q.contains(publish_at)) {
+        let when = format!("quiet period '{}' ({} to {})", period.name, period.start_text, period.end_text);
+        let help = format!(
+            "Move publish_at after {} (the period's end), or remove what the finding points at",
+            period.end_text
+        );
+        if period.categories.iter().any(|c| c == ALL_CATEGORIES) {
+            let range = post.front_range("/publish_at", false);
+            let message = format!("this post is scheduled for {}, inside {when}, which holds back every post", show_moment(publish_at, ctx.policy));
+            sink.push("quiet-period", Severity::Error, range, message, help.clone());
+            continue;
+        }
+        let blocked: Vec<_> = sink
+            .findings
+            .iter()
+            .filter(|f| f.rule != "quiet-period")
+            .filter_map(|f| {
+                let category = ctx.category(&f.rule)?;
+                period.blocks_category(category).then(|| (f.region, f.rule.clone(), f.message.clone(), category.to_string()))
+            })
+            .collect();
+        for (region, rule, message, category) in blocked {
+            let message = format!("{rule} ({category}) is blocked during {when}: {message}");
+            let finding = crate::finding::Finding {
+                rule: "quiet-period".to_string(),
+                severity: Severity::Error,
+                path: post.path.clone(),
+                region,
+                message,
+                help: help.clone(),
+                suppressed: false,
+            };
+            sink.findings.push(finding);
+        }
+    }
+}
+
+pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
+    let Some(front) = &post.front else { return };
+    for (i, entry) in front.allow.iter().enumerate() {
+        let range = post.front_range(&format!("/allow/{i}/rule"), false);
+        let allowable = match (builtin::find(&entry.rule), ctx.policy.rule(&entry.rule)) {
+            (Some(b), _) => Some(b.allowable),
+            (None, Some(_)) => Some(true),
+            (None, None) => None,
+        };
+        let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
+        let problem = match allowable {
+            None => Some((
+                format!("`allow` names `{}`, which is not a rule", entry.rule),
+                "Use a rule id from a finding, or list them with `cargo xtask explain`".to_string(),
+            )),
+            Some(false) => Some((
+                format!("`{}` cannot be allowed: it protects confidential information or the post's structure", entry.rule),
+                "Fix the post instead; `cargo xtask explain allow.unknown` lists what cannot be allowed".to_string(),
+            )),
+            Some(true) if reason.is_empty() => Some((
+                format!("the `allow` entry for `{}` has no reason", entry.rule),
+                "Add `reason: \"...\"` saying why the exception is acceptable, for the reviewer".to_string(),
+            )),
+            Some(true) => None,
+        };
+        match problem {
+            Some((message, help)) => sink.push("allow.unknown", Severity::Error, range, message, help),
+            None => {
+                for finding in sink.findings.iter_mut().filter(|f| f.rule == entry.rule) {
+                    finding.suppressed = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Rules: from one parsed post (plus the policy, calendar and matcher) to
+//! findings. Rules only produce data; they never print and never read the
+//! clock: a post is judged at its own `publish_at`.
+
+pub mod builtin;
+mod content;
+mod exceptions;
+mod structure;
+
+use std::ops::Range;
+
+use jiff::Timestamp;
+
+use crate::calendar::Calendar;
+use crate::finding::{Finding, Severity};
+use crate::matcher::Matcher;
+use crate::policy::Policy;
+use crate::post::Post;
+use crate::time::{DayBound, parse_moment};
+
+/// What every rule may read.
+pub struct Context<'a> {
+    pub policy: &'a Policy,
+    pub calendar: &'a Calendar,
+    pub matcher: &'a Matcher,
+}
+
+impl Context<'_> {
+    /// The category of a rule id, for quiet periods.
+    fn category(&self, rule: &str) -> Option<&str> {
+        self.policy
+            .rule(rule)
+            .map(|r| r.category.as_str())
+            .or_else(|| builtin::find(rule).map(|b| b.category))
+    }
+}
+
+/// Evaluates every rule on one post. Findings are unsorted.
+pub fn evaluate(ctx: &Context, post: &Post) -> Vec<Finding> {
+    let mut sink = Sink { post, findings: post.problems.clone() };
+    let publish_at = post
+        .front
+        .as_ref()
+        .and_then(|f| parse_moment(&f.publish_at, &ctx.policy.timezone, DayBound::Start).ok());
+    let units = post.text_units();
+    let hits = ctx.matcher.scan(&units);
+
+    structure::headings(post, &mut sink);
+    content::policy_rules(ctx, &units, &hits, &mut sink);
+    content::products(ctx, post, &hits, publish_at, &mut sink);
+    content::clients(ctx, post, &hits, publish_at, &mut sink);
+    exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
+    exceptions::allow(ctx, post, &mut sink);
+    sink.findings
+}
+
+/// Collects one post's findings; drops a finding whose span lies inside an
+/// earlier finding of the same rule (`Falcon` inside `Project Falcon`).
+struct Sink<'p> {
+    post: &'p Post,
+    findings: Vec<Finding>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, rule: &str, severity: Severity, range: Range<usize>, message: String, help: String) {
+        let region = self.post.lines.region(&self.post.text, range.start, range.end);
+        let covered = self.findings.iter().any(|f| {
+            f.rule == rule
+                && (f.region.line, f.region.column) <= (region.line, region.column)
+                && (region.end_line, region.end_column) <= (f.region.end_line, f.region.end_column)
+        });
+        if covered {
+            return;
+        }
+        self.findings.push(Finding {
+            rule: rule.to_string(),
+            severity,
+            path: self.post.path.clone(),
+            region,
+            message,
+            help,
+            suppressed: false,
+        });
+    }
+}
+
+/// Formats a moment for messages, in the policy's time zone.
+fn show_moment(at: Timestamp, policy: &Policy) -> String {
+    at.to_zoned_datetime(policy.timezone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}

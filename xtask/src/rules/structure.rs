@@ -1,0 +1,38 @@
+//! Rules about a post's shape: its headings.
+
+use pulldown_cmark::HeadingLevel;
+
+use super::Sink;
+use crate::finding::Severity;
+use crate::platform::Platform;
+use crate::post::Post;
+
+pub(super) fn headings(post: &Post, sink: &mut Sink) {
+    let targets: &[Platform] = post.front.as_ref().map_or(&[], |f| &f.platforms);
+    let mut seen: Vec<Platform> = Vec::new();
+    for heading in &post.headings {
+        let platform = (heading.level == HeadingLevel::H2).then(|| Platform::from_id(&heading.text)).flatten();
+        let (message, help) = match platform {
+            None => (
+                format!("heading '{}' is not a platform section; social posts have no headings", heading.text),
+                "Remove the heading, or use `## <platform>` (for example `## x`) to start that platform's copy; write hashtags without a space after `#`".to_string(),
+            ),
+            Some(p) if seen.contains(&p) => (
+                format!("a second `## {}` section; each platform has one", p.id()),
+                "Merge the two sections into one".to_string(),
+            ),
+            Some(p) if post.front.is_some() && !targets.contains(&p) => (
+                format!("section `## {}` is for a platform this post does not list in `platforms`", p.id()),
+                format!("Add {} to `platforms`, or remove the section", p.id()),
+            ),
+            Some(p) => {
+                seen.push(p);
+                continue;
+            }
+        };
+        if let Some(p) = platform {
+            seen.push(p);
+        }
+        sink.push("post.heading", Severity::Error, heading.range.clone(), message, help);
+    }
+}
