@@ -75,7 +75,9 @@ impl QuietPeriod {
     }
 
     pub fn blocks_category(&self, category: &str) -> bool {
-        self.categories.iter().any(|c| c == category || c == ALL_CATEGORIES)
+        self.categories
+            .iter()
+            .any(|c| c == category || c == ALL_CATEGORIES)
     }
 }
 
@@ -93,11 +95,12 @@ impl Calendar {
         let (file, doc) = (loaded.value, loaded.doc);
         let at = |pointer: &str| doc.value_pos(pointer);
         let mut errors = Vec::new();
-        let moment = |text: &str, pointer: String, bound: DayBound, errors: &mut Vec<ConfigError>| {
-            parse_moment(text, &policy.timezone, bound)
-                .map_err(|e| errors.push(ConfigError::at(CALENDAR_PATH, at(&pointer), e)))
-                .ok()
-        };
+        let moment =
+            |text: &str, pointer: String, bound: DayBound, errors: &mut Vec<ConfigError>| {
+                parse_moment(text, &policy.timezone, bound)
+                    .map_err(|e| errors.push(ConfigError::at(CALENDAR_PATH, at(&pointer), e)))
+                    .ok()
+            };
 
         let mut products = Vec::with_capacity(file.products.len());
         let mut ids: HashMap<&str, usize> = HashMap::new();
@@ -108,15 +111,29 @@ impl Calendar {
                 errors.push(ConfigError::at(
                     CALENDAR_PATH,
                     at(&format!("/products/{i}/id")),
-                    format!("product id `{}` is already used by product {} (line {})", p.id, first + 1, at(&format!("/products/{first}/id")).line),
+                    format!(
+                        "product id `{}` is already used by product {} (line {})",
+                        p.id,
+                        first + 1,
+                        at(&format!("/products/{first}/id")).line
+                    ),
                 ));
             }
             let spellings = std::iter::once((p.name.as_str(), format!("/products/{i}/name")))
-                .chain(p.codenames.iter().enumerate().map(|(j, c)| (c.as_str(), format!("/products/{i}/codenames/{j}"))));
+                .chain(
+                    p.codenames
+                        .iter()
+                        .enumerate()
+                        .map(|(j, c)| (c.as_str(), format!("/products/{i}/codenames/{j}"))),
+                );
             for (spelling, pointer) in spellings {
                 let key = normalize_term(spelling);
                 if key.is_empty() {
-                    errors.push(ConfigError::at(CALENDAR_PATH, at(&pointer), format!("`{spelling}` has no letters or digits to match")));
+                    errors.push(ConfigError::at(
+                        CALENDAR_PATH,
+                        at(&pointer),
+                        format!("`{spelling}` has no letters or digits to match"),
+                    ));
                     continue;
                 }
                 match names.get(&key) {
@@ -135,10 +152,14 @@ impl Calendar {
                     }
                 }
             }
-            let announce_at = p
-                .announce_at
-                .as_deref()
-                .and_then(|d| moment(d, format!("/products/{i}/announce_at"), DayBound::Start, &mut errors));
+            let announce_at = p.announce_at.as_deref().and_then(|d| {
+                moment(
+                    d,
+                    format!("/products/{i}/announce_at"),
+                    DayBound::Start,
+                    &mut errors,
+                )
+            });
             products.push(Product {
                 id: p.id.clone(),
                 name: p.name.clone(),
@@ -148,7 +169,8 @@ impl Calendar {
             });
         }
 
-        let mut known: std::collections::BTreeSet<&str> = policy.rules.iter().map(|r| r.category.as_str()).collect();
+        let mut known: std::collections::BTreeSet<&str> =
+            policy.rules.iter().map(|r| r.category.as_str()).collect();
         for category in builtin::categories() {
             known.insert(category);
         }
@@ -164,11 +186,25 @@ impl Calendar {
                     ));
                 }
             }
-            let start = moment(&q.start, format!("/quiet_periods/{i}/start"), DayBound::Start, &mut errors);
-            let end = moment(&q.end, format!("/quiet_periods/{i}/end"), DayBound::End, &mut errors);
+            let start = moment(
+                &q.start,
+                format!("/quiet_periods/{i}/start"),
+                DayBound::Start,
+                &mut errors,
+            );
+            let end = moment(
+                &q.end,
+                format!("/quiet_periods/{i}/end"),
+                DayBound::End,
+                &mut errors,
+            );
             if let (Some(start), Some(end)) = (start, end) {
                 if end <= start {
-                    errors.push(ConfigError::at(CALENDAR_PATH, at(&format!("/quiet_periods/{i}/end")), format!("quiet period `{}` ends before it starts", q.name)));
+                    errors.push(ConfigError::at(
+                        CALENDAR_PATH,
+                        at(&format!("/quiet_periods/{i}/end")),
+                        format!("quiet period `{}` ends before it starts", q.name),
+                    ));
                 }
                 quiet_periods.push(QuietPeriod {
                     name: q.name.clone(),
@@ -184,7 +220,10 @@ impl Calendar {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Calendar { products, quiet_periods })
+        Ok(Calendar {
+            products,
+            quiet_periods,
+        })
     }
 
     pub fn product(&self, id: &str) -> Option<&Product> {

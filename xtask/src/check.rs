@@ -10,6 +10,7 @@ use crate::calendar::Calendar;
 use crate::config::{CALENDAR_PATH, ConfigError, POLICY_PATH};
 use crate::finding::{Finding, Severity};
 use crate::matcher::Matcher;
+use crate::media::{self, ImageFile};
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::rules::{self, Context, builtin};
@@ -71,13 +72,20 @@ impl Setup {
         let policy = Policy::load(root, &builtin::ids()).map_err(|e| with_source_lines(root, e))?;
         let calendar = Calendar::load(root, &policy).map_err(|e| with_source_lines(root, e))?;
         let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;
-        Ok(Setup { policy, calendar, matcher })
+        Ok(Setup {
+            policy,
+            calendar,
+            matcher,
+        })
     }
 }
 
 /// Finds the repository root: `start` or the nearest ancestor holding the policy.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
-    start.ancestors().find(|dir| dir.join(POLICY_PATH).is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|dir| dir.join(POLICY_PATH).is_file())
+        .map(Path::to_path_buf)
 }
 
 /// Checks every post under `root`.
@@ -85,25 +93,51 @@ pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
             &root.display().to_string(),
-            format!("not an OnMessage repository: {POLICY_PATH} is missing (and {CALENDAR_PATH} goes beside it)"),
+            format!(
+                "not an OnMessage repository: {POLICY_PATH} is missing (and {CALENDAR_PATH} goes beside it)"
+            ),
         )]);
     }
     let setup = Setup::load(root)?;
-    let ctx = Context { policy: &setup.policy, calendar: &setup.calendar, matcher: &setup.matcher };
+    let ctx = Context {
+        policy: &setup.policy,
+        calendar: &setup.calendar,
+        matcher: &setup.matcher,
+    };
     let (posts, mut findings) = read_posts(root);
-    let mut report = Report { posts: posts.len() + findings.len(), ..Report::default() };
+    let mut report = Report {
+        posts: posts.len() + findings.len(),
+        ..Report::default()
+    };
 
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, post) in posts.iter().enumerate() {
         by_id.entry(post.id.as_str()).or_default().push(i);
     }
     for (i, post) in posts.iter().enumerate() {
-        let mut post_findings = rules::evaluate(&ctx, post);
+        let images: HashMap<String, ImageFile> = post
+            .images()
+            .into_iter()
+            .map(|image| (image.path.clone(), media::inspect(root, &image.path)))
+            .collect();
+        let mut post_findings = rules::evaluate(&ctx, post, &images);
         if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
-            post_findings.push(duplicate_id(post, others.iter().filter(|&&j| j != i).map(|&j| posts[j].path.as_str())));
+            post_findings.push(duplicate_id(
+                post,
+                others
+                    .iter()
+                    .filter(|&&j| j != i)
+                    .map(|&j| posts[j].path.as_str()),
+            ));
         }
         if !post_findings.is_empty() {
-            report.sources.insert(post.path.clone(), SourceFile { text: post.text.clone(), lines: LineIndex::new(&post.text) });
+            report.sources.insert(
+                post.path.clone(),
+                SourceFile {
+                    text: post.text.clone(),
+                    lines: LineIndex::new(&post.text),
+                },
+            );
         }
         findings.extend(post_findings);
     }
@@ -113,15 +147,24 @@ pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
 }
 
 fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Finding {
-    let range = if post.front.as_ref().is_some_and(|f| f.id.is_some()) { post.front_range("/id", false) } else { 0..0 };
+    let range = if post.front.as_ref().is_some_and(|f| f.id.is_some()) {
+        post.front_range("/id", false)
+    } else {
+        0..0
+    };
     let others: Vec<&str> = others.collect();
     Finding {
         rule: "post.duplicate-id".to_string(),
         severity: Severity::Error,
         path: post.path.clone(),
         region: post.lines.region(&post.text, range.start, range.end),
-        message: format!("post id `{}` is also the id of {}", post.id, others.join(", ")),
-        help: "Ids become feed item ids and must be unique: rename the file or set a distinct `id`".to_string(),
+        message: format!(
+            "post id `{}` is also the id of {}",
+            post.id,
+            others.join(", ")
+        ),
+        help: "Ids become feed item ids and must be unique: rename the file or set a distinct `id`"
+            .to_string(),
         suppressed: false,
     }
 }
@@ -139,7 +182,9 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
+                let path = e
+                    .path()
+                    .map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
                 problems.push(file_problem(path, format!("cannot read: {e}")));
                 continue;
             }
@@ -150,7 +195,10 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
         }
         let path = relative(root, entry.path());
         if entry.path_is_symlink() {
-            problems.push(file_problem(path, "is a symbolic link; posts must be regular files inside the repository".to_string()));
+            problems.push(file_problem(
+                path,
+                "is a symbolic link; posts must be regular files inside the repository".to_string(),
+            ));
         } else if entry.file_type().is_file() {
             match std::fs::read(entry.path()) {
                 Ok(bytes) => posts.push(Post::parse(path, bytes)),
@@ -166,7 +214,12 @@ fn file_problem(path: String, message: String) -> Finding {
         rule: "post.parse".to_string(),
         severity: Severity::Error,
         path,
-        region: crate::finding::Region { line: 1, column: 1, end_line: 1, end_column: 1 },
+        region: crate::finding::Region {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
         message,
         help: "Replace it with a regular Markdown file under content/posts/".to_string(),
         suppressed: false,
@@ -175,7 +228,10 @@ fn file_problem(path: String, message: String) -> Finding {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Adds the offending line's text to positioned configuration errors.
@@ -190,7 +246,9 @@ fn with_source_lines(root: &Path, errors: Vec<ConfigError>) -> Vec<ConfigError> 
                     let lines = LineIndex::new(&text);
                     Some((text, lines))
                 });
-                e.source_line = file.as_ref().map(|(text, lines)| lines.line_text(text, line).to_string());
+                e.source_line = file
+                    .as_ref()
+                    .map(|(text, lines)| lines.line_text(text, line).to_string());
             }
             e
         })

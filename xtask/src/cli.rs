@@ -14,7 +14,11 @@ use crate::render::{self, human::Style};
 use crate::rules::builtin;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "OnMessage: check suggested posts against the social media policy")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "OnMessage: check suggested posts against the social media policy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,14 +84,17 @@ pub fn main() -> ExitCode {
 
 fn style_for(stream: &impl IsTerminal) -> Style {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    Style { color: stream.is_terminal() && !no_color }
+    Style {
+        color: stream.is_terminal() && !no_color,
+    }
 }
 
 fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
     match root {
         Some(root) => Ok(root),
         None => {
-            let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+            let cwd = std::env::current_dir()
+                .map_err(|e| format!("cannot read the current directory: {e}"))?;
             find_root(&cwd).ok_or_else(|| {
                 format!("not an OnMessage repository: no policies/policy.yaml in {} or above (use --root)", cwd.display())
             })
@@ -98,7 +105,11 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
 fn cannot_run(message: &str) -> ExitCode {
     let style = style_for(&std::io::stderr());
     let errors = [ConfigError::file("check", message)];
-    let _ = write!(std::io::stderr(), "{}", render::human::render_config_errors(&errors, style));
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        render::human::render_config_errors(&errors, style)
+    );
     ExitCode::from(EXIT_CANNOT_RUN)
 }
 
@@ -115,7 +126,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let report = match check::run(&root) {
         Ok(report) => report,
         Err(errors) => {
-            let _ = write!(std::io::stderr(), "{}", render::human::render_config_errors(&errors, style_for(&std::io::stderr())));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                render::human::render_config_errors(&errors, style_for(&std::io::stderr()))
+            );
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
@@ -124,19 +139,30 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Json => render::json::render(&report),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    if report.fails(args.deny.is_some()) { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS }
+    if report.fails(args.deny.is_some()) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
     // Built-in rules explain themselves without a repository; policy rules need it.
-    let setup = resolve_root(root).ok().and_then(|root| Setup::load(&root).ok());
+    let setup = resolve_root(root)
+        .ok()
+        .and_then(|root| Setup::load(&root).ok());
     let policy = setup.as_ref().map(|s| &s.policy);
     let mut out = String::new();
     match rule {
         None => {
             out.push_str("Built-in rules:\n");
             for b in builtin::BUILTINS {
-                out.push_str(&format!("  {:<24} {:<8} {}\n", b.id, b.severity.as_str(), b.summary));
+                out.push_str(&format!(
+                    "  {:<24} {:<8} {}\n",
+                    b.id,
+                    b.severity.as_str(),
+                    b.summary
+                ));
             }
             match policy {
                 Some(policy) => {
@@ -147,18 +173,35 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                 }
                 None => out.push_str("\n(The policy's own rules are listed when run inside a repository with a valid policy.)\n"),
             }
-            out.push_str("\nRun `cargo xtask explain RULE` for why a rule exists and how to fix a post.\n");
+            out.push_str(
+                "\nRun `cargo xtask explain RULE` for why a rule exists and how to fix a post.\n",
+            );
         }
         Some(id) => {
             if let Some(b) = builtin::find(id) {
-                out.push_str(&format!("{} ({}, built-in): {}\n\n{}\n", b.id, b.severity.as_str(), b.summary, b.explain.trim_end()));
+                out.push_str(&format!(
+                    "{} ({}, built-in): {}\n\n{}\n",
+                    b.id,
+                    b.severity.as_str(),
+                    b.summary,
+                    b.explain.trim_end()
+                ));
             } else if let Some(r) = policy.and_then(|p| p.rule(id)) {
-                out.push_str(&format!("{} ({}, category {}): {}\n\n{}\n", r.id, r.severity.as_str(), r.category, r.message, r.explain.trim_end()));
+                out.push_str(&format!(
+                    "{} ({}, category {}): {}\n\n{}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    r.message,
+                    r.explain.trim_end()
+                ));
                 if let Some(help) = &r.help {
                     out.push_str(&format!("\nHow to fix: {help}\n"));
                 }
             } else {
-                return cannot_run(&format!("no rule `{id}`; run `cargo xtask explain` to list the rules"));
+                return cannot_run(&format!(
+                    "no rule `{id}`; run `cargo xtask explain` to list the rules"
+                ));
             }
         }
     }

@@ -27,11 +27,21 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn at(path: &str, pos: Pos, message: impl Into<String>) -> Self {
-        ConfigError { path: path.to_string(), position: Some((pos.line, pos.column)), message: message.into(), source_line: None }
+        ConfigError {
+            path: path.to_string(),
+            position: Some((pos.line, pos.column)),
+            message: message.into(),
+            source_line: None,
+        }
     }
 
     pub fn file(path: &str, message: impl Into<String>) -> Self {
-        ConfigError { path: path.to_string(), position: None, message: message.into(), source_line: None }
+        ConfigError {
+            path: path.to_string(),
+            position: None,
+            message: message.into(),
+            source_line: None,
+        }
     }
 }
 
@@ -51,11 +61,25 @@ pub struct Loaded<T> {
 }
 
 /// Reads `root/path`, parses it and validates it against `schema`.
-pub fn load<T: DeserializeOwned>(root: &Path, path: &str, schema: Schema) -> Result<Loaded<T>, Vec<ConfigError>> {
-    let bytes = std::fs::read(root.join(path))
-        .map_err(|e| vec![ConfigError::file(path, format!("cannot read the file: {e}"))])?;
+pub fn load<T: DeserializeOwned>(
+    root: &Path,
+    path: &str,
+    schema: Schema,
+) -> Result<Loaded<T>, Vec<ConfigError>> {
+    let bytes = std::fs::read(root.join(path)).map_err(|e| {
+        vec![ConfigError::file(
+            path,
+            format!("cannot read the file: {e}"),
+        )]
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        vec![ConfigError::file(path, format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))]
+        vec![ConfigError::file(
+            path,
+            format!(
+                "not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )]
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let doc = yaml::parse(text).map_err(|e| {
@@ -68,7 +92,10 @@ pub fn load<T: DeserializeOwned>(root: &Path, path: &str, schema: Schema) -> Res
     })?;
     let violations = schema::validate(schema, &doc);
     if !violations.is_empty() {
-        return Err(violations.into_iter().map(|v| ConfigError::at(path, v.pos, v.message)).collect());
+        return Err(violations
+            .into_iter()
+            .map(|v| ConfigError::at(path, v.pos, v.message))
+            .collect());
     }
     let value = serde_json::from_value(doc.value.clone()).map_err(|e| {
         vec![ConfigError::file(path, format!("does not match the tool's model of {schema:?} (a schema/type mismatch; please report): {e}"))]

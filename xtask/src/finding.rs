@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -47,7 +49,8 @@ impl Finding {
     /// Whether this finding fails the run (given `--deny warnings`).
     pub fn fails(&self, deny_warnings: bool) -> bool {
         !self.suppressed
-            && (self.severity == Severity::Error || (deny_warnings && self.severity == Severity::Warning))
+            && (self.severity == Severity::Error
+                || (deny_warnings && self.severity == Severity::Warning))
     }
 
     pub fn sort_key(&self) -> (&str, usize, usize, &str) {

@@ -19,10 +19,18 @@ use crate::post::TextUnit;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
     /// A `terms` entry of policy rule `rule`.
-    Term { rule: usize },
-    Codename { product: usize },
-    ProductName { product: usize },
-    ClientName { client: usize },
+    Term {
+        rule: usize,
+    },
+    Codename {
+        product: usize,
+    },
+    ProductName {
+        product: usize,
+    },
+    ClientName {
+        client: usize,
+    },
 }
 
 /// One match in one text unit of a post.
@@ -103,7 +111,12 @@ impl Matcher {
             .size_limit(PATTERN_SET_SIZE_LIMIT)
             .build()
             .map_err(|e| ConfigError::file(POLICY_PATH, format!("the rules' patterns together are too large to compile ({e}); simplify or merge patterns")))?;
-        Ok(Matcher { automaton, subjects, patterns, pattern_owners })
+        Ok(Matcher {
+            automaton,
+            subjects,
+            patterns,
+            pattern_owners,
+        })
     }
 
     /// Finds every whole-word occurrence of every name in `units`.
@@ -131,7 +144,11 @@ impl Matcher {
     }
 
     /// Policy `patterns` matches: (rule index, byte range in the unit text).
-    pub fn pattern_matches<'a>(&'a self, policy: &'a Policy, text: &'a str) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
+    pub fn pattern_matches<'a>(
+        &'a self,
+        policy: &'a Policy,
+        text: &'a str,
+    ) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
         self.patterns.matches(text).into_iter().flat_map(move |i| {
             let (rule, pattern) = self.pattern_owners[i];
             policy.rules[rule].patterns[pattern]

@@ -84,7 +84,8 @@ impl Normalized {
     pub fn is_whole_word(&self, start: usize, end: usize) -> bool {
         let first = self.text[start..].chars().next();
         let last = self.text[..end].chars().next_back();
-        let edge_ok = |c: Option<char>, at: usize| c.is_some_and(unspaced_script) || self.boundary[at];
+        let edge_ok =
+            |c: Option<char>, at: usize| c.is_some_and(unspaced_script) || self.boundary[at];
         edge_ok(first, start) && edge_ok(last, end)
     }
 
@@ -184,7 +185,11 @@ mod tests {
             ("Project Ｆａｌｃｏｎ", "Project Ｆａｌｃｏｎ"),
             ("Project Fálcon", "Project Fálcon"),
         ] {
-            assert_eq!(find(text, "Project Falcon").as_deref(), Some(expected), "{text:?}");
+            assert_eq!(
+                find(text, "Project Falcon").as_deref(),
+                Some(expected),
+                "{text:?}"
+            );
         }
     }
 

@@ -41,3 +41,87 @@ impl Platform {
         Platform::ALL.into_iter().find(|p| p.id() == id)
     }
 }
+
+/// What a network allows in one post, and how it shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest copy, counted the way the network counts (see `measure`).
+    pub max_length: usize,
+    /// Bluesky also caps the UTF-8 size.
+    pub max_bytes: Option<usize>,
+    pub max_hashtags: Option<usize>,
+    pub max_links: Option<usize>,
+    /// Instagram captions do not turn links into links.
+    pub links_clickable: bool,
+    /// Characters shown before "see more", where the network folds long copy.
+    pub fold: Option<usize>,
+    /// Whether the post's `link` goes into the shared text (share intents that
+    /// prefill text), rather than being attached as a link card.
+    pub link_in_text: bool,
+}
+
+impl Platform {
+    /// Built-in limits; the policy's `platforms` section overrides them.
+    pub fn default_limits(self) -> Limits {
+        let base = Limits {
+            max_length: 0,
+            max_bytes: None,
+            max_hashtags: None,
+            max_links: None,
+            links_clickable: true,
+            fold: None,
+            link_in_text: true,
+        };
+        match self {
+            Platform::X => Limits {
+                max_length: 280,
+                ..base
+            },
+            Platform::Linkedin => Limits {
+                max_length: 3000,
+                fold: Some(210),
+                link_in_text: false,
+                ..base
+            },
+            Platform::Instagram => Limits {
+                max_length: 2200,
+                max_hashtags: Some(5),
+                links_clickable: false,
+                link_in_text: false,
+                ..base
+            },
+            Platform::Facebook => Limits {
+                max_length: 63206,
+                fold: Some(477),
+                link_in_text: false,
+                ..base
+            },
+            Platform::Threads => Limits {
+                max_length: 500,
+                max_links: Some(5),
+                ..base
+            },
+            Platform::Bluesky => Limits {
+                max_length: 300,
+                max_bytes: Some(3000),
+                ..base
+            },
+            Platform::Mastodon => Limits {
+                max_length: 500,
+                ..base
+            },
+        }
+    }
+
+    /// How the network counts length, for messages.
+    pub fn length_unit(self) -> &'static str {
+        match self {
+            Platform::X => {
+                "characters as X counts them (links 23, emoji and most non-Latin characters 2)"
+            }
+            Platform::Bluesky => "characters (grapheme clusters)",
+            Platform::Mastodon => "characters (links count 23)",
+            _ => "characters",
+        }
+    }
+}

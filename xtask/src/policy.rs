@@ -131,7 +131,10 @@ impl Policy {
             errors.push(ConfigError::at(
                 POLICY_PATH,
                 at("/company/timezone"),
-                format!("unknown time zone `{}` ({e}); use an IANA name such as America/New_York", file.company.timezone),
+                format!(
+                    "unknown time zone `{}` ({e}); use an IANA name such as America/New_York",
+                    file.company.timezone
+                ),
             ));
             TimeZone::UTC
         });
@@ -143,17 +146,32 @@ impl Policy {
                 errors.push(ConfigError::at(
                     POLICY_PATH,
                     at(&format!("/clients/{i}/id")),
-                    format!("client id `{}` is already used by client {} (line {})", c.id, first + 1, at(&format!("/clients/{first}/id")).line),
+                    format!(
+                        "client id `{}` is already used by client {} (line {})",
+                        c.id,
+                        first + 1,
+                        at(&format!("/clients/{first}/id")).line
+                    ),
                 ));
             }
             for (j, name) in c.names.iter().enumerate() {
                 if normalize_term(name).is_empty() {
-                    errors.push(ConfigError::at(POLICY_PATH, at(&format!("/clients/{i}/names/{j}")), format!("client name `{name}` has no letters or digits to match")));
+                    errors.push(ConfigError::at(
+                        POLICY_PATH,
+                        at(&format!("/clients/{i}/names/{j}")),
+                        format!("client name `{name}` has no letters or digits to match"),
+                    ));
                 }
             }
             let approved_until = c.approved_until.as_deref().and_then(|d| {
                 parse_moment(d, &timezone, DayBound::End)
-                    .map_err(|e| errors.push(ConfigError::at(POLICY_PATH, at(&format!("/clients/{i}/approved_until")), e)))
+                    .map_err(|e| {
+                        errors.push(ConfigError::at(
+                            POLICY_PATH,
+                            at(&format!("/clients/{i}/approved_until")),
+                            e,
+                        ))
+                    })
                     .ok()
             });
             clients.push(Client {
@@ -168,28 +186,47 @@ impl Policy {
         let mut rule_ids: HashMap<&str, usize> = HashMap::new();
         for (i, r) in file.rules.iter().enumerate() {
             if builtin_ids.contains(&r.id.as_str()) {
-                errors.push(ConfigError::at(POLICY_PATH, at(&format!("/rules/{i}/id")), format!("rule id `{}` is a built-in rule; choose another id", r.id)));
+                errors.push(ConfigError::at(
+                    POLICY_PATH,
+                    at(&format!("/rules/{i}/id")),
+                    format!("rule id `{}` is a built-in rule; choose another id", r.id),
+                ));
             }
             if let Some(first) = rule_ids.insert(&r.id, i) {
                 errors.push(ConfigError::at(
                     POLICY_PATH,
                     at(&format!("/rules/{i}/id")),
-                    format!("rule id `{}` is already used by rule {} (line {})", r.id, first + 1, at(&format!("/rules/{first}/id")).line),
+                    format!(
+                        "rule id `{}` is already used by rule {} (line {})",
+                        r.id,
+                        first + 1,
+                        at(&format!("/rules/{first}/id")).line
+                    ),
                 ));
             }
             for (j, term) in r.terms.iter().enumerate() {
                 if normalize_term(term).is_empty() {
-                    errors.push(ConfigError::at(POLICY_PATH, at(&format!("/rules/{i}/terms/{j}")), format!("term `{term}` has no letters or digits to match")));
+                    errors.push(ConfigError::at(
+                        POLICY_PATH,
+                        at(&format!("/rules/{i}/terms/{j}")),
+                        format!("term `{term}` has no letters or digits to match"),
+                    ));
                 }
             }
             let mut patterns = Vec::with_capacity(r.patterns.len());
             for (j, pattern) in r.patterns.iter().enumerate() {
-                match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+                match regex::RegexBuilder::new(pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
                     Ok(re) => patterns.push(re),
                     Err(e) => errors.push(ConfigError::at(
                         POLICY_PATH,
                         at(&format!("/rules/{i}/patterns/{j}")),
-                        format!("pattern `{pattern}` is not a valid Rust regex: {}", regex_reason(&e)),
+                        format!(
+                            "pattern `{pattern}` is not a valid Rust regex: {}",
+                            regex_reason(&e)
+                        ),
                     )),
                 }
             }
@@ -216,6 +253,23 @@ impl Policy {
             clients,
             rules,
         })
+    }
+
+    /// A platform's limits: built-in, overridden by the policy's `platforms`.
+    pub fn limits(&self, platform: Platform) -> crate::platform::Limits {
+        let mut limits = platform.default_limits();
+        if let Some(over) = self.platforms.get(&platform) {
+            if let Some(n) = over.max_length {
+                limits.max_length = n;
+            }
+            if over.max_hashtags.is_some() {
+                limits.max_hashtags = over.max_hashtags;
+            }
+            if over.max_links.is_some() {
+                limits.max_links = over.max_links;
+            }
+        }
+        limits
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

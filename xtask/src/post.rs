@@ -79,7 +79,19 @@ pub struct Section {
 pub struct MarkdownLink {
     pub url: String,
     pub is_image: bool,
+    /// An image's alt text (empty for links).
+    pub alt: String,
     pub range: Range<usize>,
+}
+
+/// An image a post uses: from the front matter or a Markdown image.
+#[derive(Debug, Clone)]
+pub struct ImageRef {
+    pub path: String,
+    pub alt: Option<String>,
+    /// Where to point for the path and for a missing alt text.
+    pub path_range: Range<usize>,
+    pub alt_range: Range<usize>,
 }
 
 /// Which part of a post a piece of text is.
@@ -197,7 +209,12 @@ impl Post {
         };
         if let Some(valid) = utf8_error {
             // Offsets into the lossy text match the original up to the first bad byte.
-            post.problem_at("post.parse", valid..valid + 1, "the file is not valid UTF-8", "Save the file as UTF-8.");
+            post.problem_at(
+                "post.parse",
+                valid..valid + 1,
+                "the file is not valid UTF-8",
+                "Save the file as UTF-8.",
+            );
             return post;
         }
         let Some((yaml_range, body_start, first_line)) = post.split_front_matter() else {
@@ -214,7 +231,11 @@ impl Post {
                 );
             }
             Ok(doc) => {
-                let front = FrontDoc { doc, start: yaml_range.start, first_line };
+                let front = FrontDoc {
+                    doc,
+                    start: yaml_range.start,
+                    first_line,
+                };
                 post.apply_front_matter(front);
             }
         }
@@ -240,9 +261,15 @@ impl Post {
             offset += line.len();
         }
         let (message, help) = if yaml_start.is_some() {
-            ("the front matter starts with `---` but never ends", "Add a line `---` after the last front matter key.")
+            (
+                "the front matter starts with `---` but never ends",
+                "Add a line `---` after the last front matter key.",
+            )
         } else {
-            ("no front matter: a post must start with a `---` line", "Start the file with `---`, the front matter keys (title, author, status, platforms, publish_at), and `---`.")
+            (
+                "no front matter: a post must start with a `---` line",
+                "Start the file with `---`, the front matter keys (title, author, status, platforms, publish_at), and `---`.",
+            )
         };
         self.problem_at("post.parse", 0..0, message, help);
         None
@@ -251,7 +278,9 @@ impl Post {
     fn apply_front_matter(&mut self, front: FrontDoc) {
         let violations = schema::validate(Schema::Post, &front.doc);
         for v in &violations {
-            let offset = self.lines.offset(&self.text, front.first_line + v.pos.line, v.pos.column);
+            let offset = self
+                .lines
+                .offset(&self.text, front.first_line + v.pos.line, v.pos.column);
             let end = v.pos.bytes.map_or(offset, |(a, b)| offset + (b - a));
             let help = if v.message.starts_with("unknown key") {
                 "Remove the key or fix its spelling; the post schema is schemas/post.schema.json."
@@ -285,33 +314,55 @@ impl Post {
         let mut section_start = body_start;
         let mut section_platform = None;
         let mut sections = Vec::new();
+        let mut in_image = false;
         for (event, range) in Parser::new(body).into_offset_iter() {
             let range = range.start + body_start..range.end + body_start;
             match event {
-                Event::Start(Tag::Heading { level, .. }) => current = Some((level, range.start, String::new())),
+                Event::Start(Tag::Heading { level, .. }) => {
+                    current = Some((level, range.start, String::new()))
+                }
                 Event::End(TagEnd::Heading(_)) => {
                     if let Some((level, start, text)) = current.take() {
                         let text = text.trim().to_string();
-                        let platform = (level == HeadingLevel::H2).then(|| Platform::from_id(&text)).flatten();
+                        let platform = (level == HeadingLevel::H2)
+                            .then(|| Platform::from_id(&text))
+                            .flatten();
                         if let Some(platform) = platform {
                             sections.push(self.section(section_platform, section_start..start));
                             section_platform = Some(platform);
                             section_start = range.end;
                         }
-                        self.headings.push(Heading { level, text, range: start..range.end });
+                        self.headings.push(Heading {
+                            level,
+                            text,
+                            range: start..range.end,
+                        });
                     }
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if let Some((_, _, text)) = current.as_mut() {
                         text.push_str(&t);
                     }
+                    if let Some(image) = self.links.last_mut().filter(|_| in_image) {
+                        image.alt.push_str(&t);
+                    }
                 }
-                Event::Start(Tag::Link { dest_url, .. }) => {
-                    self.links.push(MarkdownLink { url: dest_url.to_string(), is_image: false, range })
-                }
+                Event::Start(Tag::Link { dest_url, .. }) => self.links.push(MarkdownLink {
+                    url: dest_url.to_string(),
+                    is_image: false,
+                    alt: String::new(),
+                    range,
+                }),
                 Event::Start(Tag::Image { dest_url, .. }) => {
-                    self.links.push(MarkdownLink { url: dest_url.to_string(), is_image: true, range })
+                    in_image = true;
+                    self.links.push(MarkdownLink {
+                        url: dest_url.to_string(),
+                        is_image: true,
+                        alt: String::new(),
+                        range,
+                    })
                 }
+                Event::End(TagEnd::Image) => in_image = false,
                 _ => {}
             }
         }
@@ -323,7 +374,10 @@ impl Post {
         let raw = &self.text[range.clone()];
         let start = range.start + (raw.len() - raw.trim_start().len());
         let end = range.start + raw.trim_end().len();
-        Section { platform, range: start..end.max(start) }
+        Section {
+            platform,
+            range: start..end.max(start),
+        }
     }
 
     fn problem_at(&mut self, rule: &str, range: Range<usize>, message: &str, help: &str) {
@@ -364,7 +418,12 @@ impl Post {
             for (pointer, field) in FRONT_TEXT_FIELDS {
                 push(pointer, field);
             }
-            let tags = front.doc.value.get("tags").and_then(|t| t.as_array()).map_or(0, Vec::len);
+            let tags = front
+                .doc
+                .value
+                .get("tags")
+                .and_then(|t| t.as_array())
+                .map_or(0, Vec::len);
             for i in 0..tags {
                 push(&format!("/tags/{i}"), Field::Tag);
             }
@@ -393,7 +452,38 @@ impl Post {
         } else {
             None
         };
-        Some(TextUnit { field, text, verbatim_at, whole })
+        Some(TextUnit {
+            field,
+            text,
+            verbatim_at,
+            whole,
+        })
+    }
+
+    /// Every image the post uses.
+    pub fn images(&self) -> Vec<ImageRef> {
+        let mut images = Vec::new();
+        if let Some(image) = self.front.as_ref().and_then(|f| f.image.as_ref()) {
+            images.push(ImageRef {
+                path: image.path.clone(),
+                alt: image.alt.clone(),
+                path_range: self.front_range("/image/path", false),
+                alt_range: if image.alt.is_some() {
+                    self.front_range("/image/alt", false)
+                } else {
+                    self.front_range("/image", true)
+                },
+            });
+        }
+        for link in self.links.iter().filter(|l| l.is_image) {
+            images.push(ImageRef {
+                path: link.url.clone(),
+                alt: Some(link.alt.clone()),
+                path_range: link.range.clone(),
+                alt_range: link.range.clone(),
+            });
+        }
+        images
     }
 
     /// File byte range of the front matter value (or key) at `pointer`.
@@ -401,8 +491,14 @@ impl Post {
         let Some(front) = &self.front_doc else {
             return 0..0;
         };
-        let pos = if key { front.doc.key_pos(pointer) } else { front.doc.value_pos(pointer) };
-        let start = self.lines.offset(&self.text, front.first_line + pos.line, pos.column);
+        let pos = if key {
+            front.doc.key_pos(pointer)
+        } else {
+            front.doc.value_pos(pointer)
+        };
+        let start = self
+            .lines
+            .offset(&self.text, front.first_line + pos.line, pos.column);
         let len = pos.bytes.map_or(0, |(a, b)| b - a);
         start..start + len
     }
@@ -429,13 +525,20 @@ mod tests {
         let title = units.iter().find(|u| u.field == Field::Title).unwrap();
         let r = title.file_range(0, 5);
         assert_eq!(&post.text[r], "Hello");
-        let tag = units.iter().filter(|u| u.field == Field::Tag).nth(1).unwrap();
+        let tag = units
+            .iter()
+            .filter(|u| u.field == Field::Tag)
+            .nth(1)
+            .unwrap();
         assert_eq!(&post.text[tag.file_range(0, 3)], "two");
     }
 
     #[test]
     fn crlf_bom_and_empty_body() {
-        let text = format!("\u{feff}{}", "---\r\ntitle: T\r\nauthor: a\r\nstatus: draft\r\nplatforms: [x]\r\npublish_at: 2026-12-01\r\n---\r\n");
+        let text = format!(
+            "\u{feff}{}",
+            "---\r\ntitle: T\r\nauthor: a\r\nstatus: draft\r\nplatforms: [x]\r\npublish_at: 2026-12-01\r\n---\r\n"
+        );
         let post = Post::parse("p.md".into(), text.into_bytes());
         assert!(post.problems.is_empty(), "{:?}", post.problems);
         assert_eq!(post.sections.len(), 1);
@@ -453,17 +556,28 @@ mod tests {
         for (bytes, message, line) in cases {
             let post = Post::parse("p.md".into(), bytes.to_vec());
             assert_eq!(post.problems.len(), 1, "{message}");
-            assert!(post.problems[0].message.contains(message), "{:?}", post.problems[0]);
+            assert!(
+                post.problems[0].message.contains(message),
+                "{:?}",
+                post.problems[0]
+            );
             assert_eq!(post.problems[0].region.line, line, "{message}");
         }
     }
 
     #[test]
     fn schema_problem_points_at_the_key() {
-        let post = Post::parse("p.md".into(), POST.replace("author: a\n", "author: a\ncolour: red\n").into_bytes());
+        let post = Post::parse(
+            "p.md".into(),
+            POST.replace("author: a\n", "author: a\ncolour: red\n")
+                .into_bytes(),
+        );
         assert_eq!(post.problems.len(), 1);
         assert_eq!(post.problems[0].rule, "post.schema");
-        assert_eq!((post.problems[0].region.line, post.problems[0].region.column), (4, 1));
+        assert_eq!(
+            (post.problems[0].region.line, post.problems[0].region.column),
+            (4, 1)
+        );
         assert!(post.problems[0].message.contains("unknown key `colour`"));
     }
 }

@@ -36,10 +36,15 @@ impl Schema {
     }
 
     fn validator(self) -> &'static Validator {
-        static CELLS: [OnceLock<Validator>; 4] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static CELLS: [OnceLock<Validator>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
         CELLS[self as usize].get_or_init(|| {
-            let schema: Value = serde_json::from_str(self.source()).expect("embedded schema is JSON");
+            let schema: Value =
+                serde_json::from_str(self.source()).expect("embedded schema is JSON");
             jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .should_validate_formats(true)
@@ -51,9 +56,14 @@ impl Schema {
     /// The `description` of the property at a JSON pointer into instances,
     /// used to say what was expected.
     fn root(self) -> &'static Value {
-        static CELLS: [OnceLock<Value>; 4] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
-        CELLS[self as usize].get_or_init(|| serde_json::from_str(self.source()).expect("embedded schema is JSON"))
+        static CELLS: [OnceLock<Value>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        CELLS[self as usize]
+            .get_or_init(|| serde_json::from_str(self.source()).expect("embedded schema is JSON"))
     }
 }
 
@@ -84,7 +94,10 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
                 let key = unexpected.first().cloned().unwrap_or_default();
                 let key_pointer = format!("{pointer}/{}", crate::yaml::pointer_segment(&key));
                 let allowed = property_names(schema, &pointer);
-                let message = format!("unknown key `{key}`; expected one of: {}", allowed.join(", "));
+                let message = format!(
+                    "unknown key `{key}`; expected one of: {}",
+                    allowed.join(", ")
+                );
                 (key_pointer.clone(), doc.key_pos(&key_pointer), message)
             }
             ValidationErrorKind::Required { property } => {
@@ -96,7 +109,11 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().map(|v| v.as_str().map_or(v.to_string(), str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let message = format!(
                     "{} `{}` is not allowed; expected one of: {}",
@@ -108,11 +125,19 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
             }
             _ => {
                 let what = describe(schema, &pointer);
-                let message = format!("{} {}{what}", field_name(&pointer), plain_message(&error.to_string(), error.instance()));
+                let message = format!(
+                    "{} {}{what}",
+                    field_name(&pointer),
+                    plain_message(&error.to_string(), error.instance())
+                );
                 (pointer.clone(), doc.value_pos(&pointer), message)
             }
         };
-        let violation = Violation { pointer, pos, message };
+        let violation = Violation {
+            pointer,
+            pos,
+            message,
+        };
         if !out.contains(&violation) {
             out.push(violation);
         }
@@ -134,7 +159,11 @@ fn field_name(pointer: &str) -> String {
     match segments.as_slice() {
         [] => "the document".to_string(),
         [.., parent, last] if last.parse::<usize>().is_ok() => {
-            format!("item {} of `{}`", last.parse::<usize>().unwrap_or(0) + 1, parent)
+            format!(
+                "item {} of `{}`",
+                last.parse::<usize>().unwrap_or(0) + 1,
+                parent
+            )
         }
         [.., last] => format!("`{}`", last.replace("~1", "/").replace("~0", "~")),
     }
@@ -144,7 +173,10 @@ fn field_name(pointer: &str) -> String {
 fn plain_message(message: &str, instance: &Value) -> String {
     let shown = instance.to_string();
     let rest = message.strip_prefix(&shown).unwrap_or(message).trim();
-    let rest = rest.strip_prefix("is ").map(|r| format!("is {r}")).unwrap_or_else(|| rest.to_string());
+    let rest = rest
+        .strip_prefix("is ")
+        .map(|r| format!("is {r}"))
+        .unwrap_or_else(|| rest.to_string());
     let value = show(instance);
     if value.chars().count() > 60 || matches!(instance, Value::Object(_) | Value::Array(_)) {
         rest
@@ -169,7 +201,11 @@ fn subschema(schema: Schema, pointer: &str) -> Option<&'static Value> {
 }
 
 fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+    match node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
         Some(path) => root.pointer(path).unwrap_or(node),
         None => node,
     }
@@ -196,7 +232,11 @@ fn describe(schema: Schema, pointer: &str) -> String {
         .unwrap_or_default()
 }
 
-fn pointer_parent_property(root: &'static Value, schema: Schema, pointer: &str) -> Option<&'static str> {
+fn pointer_parent_property(
+    root: &'static Value,
+    schema: Schema,
+    pointer: &str,
+) -> Option<&'static str> {
     let (parent, last) = pointer.rsplit_once('/')?;
     if last.parse::<usize>().is_ok() {
         return None;

@@ -42,7 +42,12 @@ impl LineIndex {
     pub fn region(&self, text: &str, start: usize, end: usize) -> Region {
         let (line, column) = self.position(text, start);
         let (end_line, end_column) = self.position(text, end.max(start));
-        Region { line, column, end_line, end_column }
+        Region {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
     }
 
     /// The text of a 1-based line, without its line ending.

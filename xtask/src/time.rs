@@ -33,7 +33,9 @@ pub fn parse_moment(text: &str, tz: &TimeZone, bound: DayBound) -> Result<Timest
             .map_err(|e| format!("'{text}' has no midnight in the policy's time zone: {e}"));
     }
     text.parse::<Timestamp>().map_err(|_| {
-        format!("'{text}' is not an RFC 3339 date-time (2026-12-01T16:00:00Z) or a date (2026-12-01)")
+        format!(
+            "'{text}' is not an RFC 3339 date-time (2026-12-01T16:00:00Z) or a date (2026-12-01)"
+        )
     })
 }
 

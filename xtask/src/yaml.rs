@@ -55,7 +55,13 @@ impl Document {
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
-                None => return Pos { line: 1, column: 1, bytes: None },
+                None => {
+                    return Pos {
+                        line: 1,
+                        column: 1,
+                        bytes: None,
+                    };
+                }
             }
         }
     }
@@ -85,9 +91,17 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
             .location()
             .map(|l| (l.line().max(1) as usize, l.column().max(1) as usize))
             .unwrap_or((1, 1));
-        SyntaxError { line, column, message: first_line(&err.without_snippet().to_string()) }
+        SyntaxError {
+            line,
+            column,
+            message: first_line(&err.without_snippet().to_string()),
+        }
     })?;
-    let mut doc = Document { value: Value::Null, values: HashMap::new(), keys: HashMap::new() };
+    let mut doc = Document {
+        value: Value::Null,
+        values: HashMap::new(),
+        keys: HashMap::new(),
+    };
     if let Some(node) = node {
         let mut pointer = String::new();
         doc.value = lower(node, &mut pointer, &mut doc.values, &mut doc.keys);

@@ -17,7 +17,11 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
     fn severity(self, severity: Severity, text: &str) -> String {
         let code = match severity {
@@ -62,21 +66,53 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 
 fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, style: Style) {
     let header = format!("{}[{}]", f.severity.as_str(), f.rule);
-    let _ = writeln!(out, "{}{}", style.severity(f.severity, &header), style.bold(&format!(": {}", f.message)));
+    let _ = writeln!(
+        out,
+        "{}{}",
+        style.severity(f.severity, &header),
+        style.bold(&format!(": {}", f.message))
+    );
     let r = f.region;
     let gutter = " ".repeat(r.line.to_string().len());
-    let _ = writeln!(out, "{gutter}{} {}:{}:{}", style.frame("-->"), f.path, r.line, r.column);
+    let _ = writeln!(
+        out,
+        "{gutter}{} {}:{}:{}",
+        style.frame("-->"),
+        f.path,
+        r.line,
+        r.column
+    );
     if let Some(source) = source {
         let line = source.lines.line_text(&source.text, r.line);
-        let end_column = if r.end_line == r.line { r.end_column } else { line.chars().count() + 1 };
+        let end_column = if r.end_line == r.line {
+            r.end_column
+        } else {
+            line.chars().count() + 1
+        };
         let (shown, pad, marks) = underline(line, r.column, end_column);
         let _ = writeln!(out, "{gutter} {}", style.frame("|"));
-        let _ = writeln!(out, "{} {} {shown}", style.frame(&r.line.to_string()), style.frame("|"));
+        let _ = writeln!(
+            out,
+            "{} {} {shown}",
+            style.frame(&r.line.to_string()),
+            style.frame("|")
+        );
         let caret = style.severity(f.severity, &"^".repeat(marks));
-        let _ = writeln!(out, "{gutter} {} {}{caret}", style.frame("|"), " ".repeat(pad));
+        let _ = writeln!(
+            out,
+            "{gutter} {} {}{caret}",
+            style.frame("|"),
+            " ".repeat(pad)
+        );
     }
     if !f.help.is_empty() {
-        let _ = writeln!(out, "{gutter} {} {}: {}", style.frame("="), style.bold("help"), f.help);
+        let _ = writeln!(
+            out,
+            "{gutter} {} {}: {}",
+            style.frame("="),
+            style.bold("help"),
+            f.help
+        );
     }
     if f.suppressed {
         let _ = writeln!(
@@ -115,16 +151,37 @@ fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, us
 pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
     let mut out = String::new();
     for e in errors {
-        let _ = writeln!(out, "{}{}", style.severity(Severity::Error, "error"), style.bold(&format!(": {}", e.message)));
+        let _ = writeln!(
+            out,
+            "{}{}",
+            style.severity(Severity::Error, "error"),
+            style.bold(&format!(": {}", e.message))
+        );
         match e.position {
             Some((line, column)) => {
                 let gutter = " ".repeat(line.to_string().len());
-                let _ = writeln!(out, "{gutter}{} {}:{line}:{column}", style.frame("-->"), e.path);
+                let _ = writeln!(
+                    out,
+                    "{gutter}{} {}:{line}:{column}",
+                    style.frame("-->"),
+                    e.path
+                );
                 if let Some(text) = &e.source_line {
                     let (shown, pad, _) = underline(text, column, column + 1);
                     let _ = writeln!(out, "{gutter} {}", style.frame("|"));
-                    let _ = writeln!(out, "{} {} {shown}", style.frame(&line.to_string()), style.frame("|"));
-                    let _ = writeln!(out, "{gutter} {} {}{}", style.frame("|"), " ".repeat(pad), style.severity(Severity::Error, "^"));
+                    let _ = writeln!(
+                        out,
+                        "{} {} {shown}",
+                        style.frame(&line.to_string()),
+                        style.frame("|")
+                    );
+                    let _ = writeln!(
+                        out,
+                        "{gutter} {} {}{}",
+                        style.frame("|"),
+                        " ".repeat(pad),
+                        style.severity(Severity::Error, "^")
+                    );
                 }
             }
             None => {
@@ -149,7 +206,10 @@ mod tests {
 
     #[test]
     fn underline_counts_display_width() {
-        assert_eq!(underline("ab Falcon", 4, 10), ("ab Falcon".to_string(), 3, 6));
+        assert_eq!(
+            underline("ab Falcon", 4, 10),
+            ("ab Falcon".to_string(), 3, 6)
+        );
         assert_eq!(underline("\tx", 2, 3), ("    x".to_string(), 4, 1));
         assert_eq!(underline("新製品 x", 5, 6), ("新製品 x".to_string(), 7, 1));
     }

@@ -24,7 +24,12 @@ pub fn render(report: &Report) -> String {
     let s = report.summary();
     let json = JsonReport {
         version: 1,
-        summary: JsonSummary { posts: report.posts, errors: s.errors, warnings: s.warnings, suppressed: s.suppressed },
+        summary: JsonSummary {
+            posts: report.posts,
+            errors: s.errors,
+            warnings: s.warnings,
+            suppressed: s.suppressed,
+        },
         findings: &report.findings,
     };
     let mut out = serde_json::to_string_pretty(&json).expect("report serialises");

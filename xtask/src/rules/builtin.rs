@@ -142,6 +142,104 @@ Fix: reschedule the post after the period ends, or remove the text the finding p
         allowable: true,
     },
     Builtin {
+        id: "disclosure.missing",
+        severity: Severity::Error,
+        category: "disclosure",
+        summary: "A post about a product does not say the author works here",
+        explain: "When employees promote their employer's products, readers must be told of the connection (the FTC's Endorsement Guides in the US, and similar rules elsewhere): a recommendation from someone paid by the maker means something different. A post that lists or names a product must carry one of the policy's accepted disclosures (for example #employee or \"I work at Example Corp\") in the copy of every platform it targets, because each platform's copy is shared on its own.
+
+Fix: add a disclosure to the copy the finding names, early and in plain sight.",
+        allowable: true,
+    },
+    Builtin {
+        id: "disclosure.buried",
+        severity: Severity::Warning,
+        category: "disclosure",
+        summary: "The disclosure is there but hard to see",
+        explain: "A disclosure must be clear and conspicuous. LinkedIn shows about the first 210 characters of a post and Facebook about 477 before \"see more\"; a disclosure after the fold, or one hidden in a run of hashtags at the end, is one most readers never see.
+
+Fix: put the disclosure in the first sentence, or say it in words (\"I work at Example Corp\").",
+        allowable: true,
+    },
+    Builtin {
+        id: "platform.length",
+        severity: Severity::Error,
+        category: "platform",
+        summary: "The copy is longer than the network allows",
+        explain: "Each network rejects or cuts copy over its limit, and each counts differently: X weighs text as twitter-text does (every link 23, emoji and most non-Latin characters 2); Bluesky counts grapheme clusters (300) and UTF-8 bytes (3000); Mastodon counts links as 23; LinkedIn (3000), Instagram (2200), Threads (500) and Facebook (63206) count characters. The check measures the text as it will be shared: with tracking parameters on links and, where the share button puts it in the text, the post's link. The policy's `platforms` section can set other limits.
+
+Fix: shorten the copy, or give the platform its own shorter `## <platform>` section.",
+        allowable: true,
+    },
+    Builtin {
+        id: "platform.hashtags",
+        severity: Severity::Error,
+        category: "platform",
+        summary: "More hashtags than the network allows",
+        explain: "Instagram allows at most 5 hashtags in a caption (and the policy may set limits for other networks); more looks like spam and can hide the post. Fix: keep the few that matter.",
+        allowable: true,
+    },
+    Builtin {
+        id: "platform.links",
+        severity: Severity::Error,
+        category: "platform",
+        summary: "More links than the network allows, or links where they do not work",
+        explain: "Threads allows at most 5 links in a post, and the policy may set limits for other networks (an error). Instagram captions do not make links clickable (a warning): readers cannot follow them.
+
+Fix: keep the most important link; on Instagram point to the link in the profile instead.",
+        allowable: true,
+    },
+    Builtin {
+        id: "link.internal",
+        severity: Severity::Error,
+        category: "link",
+        summary: "A link to an internal host",
+        explain: "Links to the intranet, wiki, tracker or chat (the policy's `internal_domains` and their subdomains) reveal internal host names, project names and paths, and do not work for readers anyway. The check finds them anywhere in a post, written with or without https://, in any case and in punycode or Unicode form.
+
+Fix: link to a public page on one of our public domains instead.",
+        allowable: false,
+    },
+    Builtin {
+        id: "link.domain",
+        severity: Severity::Warning,
+        category: "link",
+        summary: "A link the reader cannot trust at a glance",
+        explain: "Links to our own public domains (the policy's `domains` and their subdomains) need no second look. Others might: a link to a domain that is not ours (is the page public, and one we want to send people to?), plain http:// (readers' browsers warn), and link shorteners (nobody can see where they lead, including this check).
+
+Fix: use the full https:// link; if the domain is ours, ask the policy owners to add it.",
+        allowable: true,
+    },
+    Builtin {
+        id: "image.missing",
+        severity: Severity::Error,
+        category: "image",
+        summary: "The image file is absent, or its path leaves content/",
+        explain: "Images live under content/ (usually content/media/) and are published with the post. A path is relative to content/ with `/` separators; absolute paths, URLs, `..`, backslashes, URL-encoding and symbolic links that lead outside content/ are refused, so that publishing never copies a file from elsewhere on the machine.
+
+Fix: add the file under content/media/ and refer to it as media/<name>.",
+        allowable: false,
+    },
+    Builtin {
+        id: "image.alt",
+        severity: Severity::Error,
+        category: "image",
+        summary: "The image has no alt text",
+        explain: "Alt text is what people using screen readers hear instead of the image, and what shows when it does not load. Every network lets the sharer add it; the hub offers it with the copy.
+
+Fix: add `alt:` describing what the image shows and why it matters to the post.",
+        allowable: true,
+    },
+    Builtin {
+        id: "image.location",
+        severity: Severity::Error,
+        category: "image",
+        summary: "The image file carries a GPS position",
+        explain: "Photos from phones record where they were taken. Published as is, they can reveal a colleague's home, an unannounced office or a customer's site. The check reads the EXIF data of JPEG, PNG, WebP, HEIC and TIFF files and refuses any GPS position (publishing also strips metadata, but the file in the repository is public to everyone with access).
+
+Fix: strip the location, for example `exiftool -gps:all= content/media/photo.jpg`, and commit the cleaned file.",
+        allowable: false,
+    },
+    Builtin {
         id: "allow.unknown",
         severity: Severity::Error,
         category: "post",

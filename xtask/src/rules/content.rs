@@ -28,7 +28,12 @@ pub(super) fn policy_rules(ctx: &Context, units: &[TextUnit], hits: &[Hit], sink
     for (unit_index, unit) in units.iter().enumerate() {
         for (rule, range) in ctx.matcher.pattern_matches(ctx.policy, &unit.text) {
             let text = unit.text[range.clone()].to_string();
-            matches.push((rule, unit.file_range(range.start, range.end), text, unit_index));
+            matches.push((
+                rule,
+                unit.file_range(range.start, range.end),
+                text,
+                unit_index,
+            ));
         }
     }
     matches.sort_by_key(|(rule, range, _, _)| (*rule, range.start, std::cmp::Reverse(range.end)));
@@ -36,26 +41,59 @@ pub(super) fn policy_rules(ctx: &Context, units: &[TextUnit], hits: &[Hit], sink
         let r = &ctx.policy.rules[rule];
         let help = match &r.help {
             Some(help) => format!("{help} (`cargo xtask explain {}` says why)", r.id),
-            None => format!("Rephrase or remove '{}'; `cargo xtask explain {}` says why", one_line(&text), r.id),
+            None => format!(
+                "Rephrase or remove '{}'; `cargo xtask explain {}` says why",
+                one_line(&text),
+                r.id
+            ),
         };
-        let message = format!("{}: '{}' in {}", r.message, one_line(&text), units[unit].field.describe());
+        let message = format!(
+            "{}: '{}' in {}",
+            r.message,
+            one_line(&text),
+            units[unit].field.describe()
+        );
         sink.push(&r.id, r.severity, range, message, help);
     }
 }
 
-pub(super) fn products(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Option<Timestamp>, sink: &mut Sink) {
+pub(super) fn products(
+    ctx: &Context,
+    post: &Post,
+    hits: &[Hit],
+    publish_at: Option<Timestamp>,
+    sink: &mut Sink,
+) {
     let products = &ctx.calendar.products;
     let declared: &[String] = post.front.as_ref().map_or(&[], |f| &f.products);
 
     for hit in ordered(hits, |s| matches!(s, Subject::Codename { .. })) {
-        let Subject::Codename { product } = hit.subject else { continue };
+        let Subject::Codename { product } = hit.subject else {
+            continue;
+        };
         let p = &products[product];
         let help = match &p.announce_text {
-            Some(at) => format!("Use the public name '{}', and only in posts scheduled at or after its announcement ({at})", p.name),
-            None => format!("Do not mention {} at all: it has no announcement date yet", p.id),
+            Some(at) => format!(
+                "Use the public name '{}', and only in posts scheduled at or after its announcement ({at})",
+                p.name
+            ),
+            None => format!(
+                "Do not mention {} at all: it has no announcement date yet",
+                p.id
+            ),
         };
-        let message = format!("'{}' is the internal codename of {}", one_line(&hit.text), p.id);
-        sink.push("product.codename", Severity::Error, hit.range.clone(), message, help);
+        let message = format!(
+            "'{}' is the internal codename of {}",
+            one_line(&hit.text),
+            p.id
+        );
+        sink.push(
+            "product.codename",
+            Severity::Error,
+            hit.range.clone(),
+            message,
+            help,
+        );
     }
 
     for (i, id) in declared.iter().enumerate() {
@@ -67,7 +105,10 @@ pub(super) fn products(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Opt
                 Severity::Error,
                 range,
                 format!("`products` lists `{id}`, which policies/calendar.yaml does not know"),
-                format!("Use one of: {}; or ask the policy owners to add the product to the calendar", known.join(", ")),
+                format!(
+                    "Use one of: {}; or ask the policy owners to add the product to the calendar",
+                    known.join(", ")
+                ),
             );
             continue;
         };
@@ -80,7 +121,9 @@ pub(super) fn products(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Opt
     }
 
     for hit in ordered(hits, |s| matches!(s, Subject::ProductName { .. })) {
-        let Subject::ProductName { product } = hit.subject else { continue };
+        let Subject::ProductName { product } = hit.subject else {
+            continue;
+        };
         let p = &products[product];
         if declared.contains(&p.id) {
             continue;
@@ -95,7 +138,13 @@ pub(super) fn products(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Opt
         if let Some(publish_at) = publish_at {
             if !p.is_announced_at(publish_at) {
                 let (message, help) = embargo_text(ctx, p, publish_at);
-                sink.push("product.embargo", Severity::Error, hit.range.clone(), message, help);
+                sink.push(
+                    "product.embargo",
+                    Severity::Error,
+                    hit.range.clone(),
+                    message,
+                    help,
+                );
             }
         }
     }
@@ -105,23 +154,45 @@ fn embargo_text(ctx: &Context, p: &Product, publish_at: Timestamp) -> (String, S
     let scheduled = show_moment(publish_at, ctx.policy);
     match (p.announce_at, &p.announce_text) {
         (Some(at), Some(text)) => (
-            format!("{} ('{}') is embargoed until {}, but this post is scheduled for {scheduled}", p.id, p.name, show_moment(at, ctx.policy)),
-            format!("Move publish_at to {text} or later, or leave {} out of this post", p.id),
+            format!(
+                "{} ('{}') is embargoed until {}, but this post is scheduled for {scheduled}",
+                p.id,
+                p.name,
+                show_moment(at, ctx.policy)
+            ),
+            format!(
+                "Move publish_at to {text} or later, or leave {} out of this post",
+                p.id
+            ),
         ),
         _ => (
-            format!("{} ('{}') is not announced yet (policies/calendar.yaml has no announce_at for it)", p.id, p.name),
-            format!("Leave {} out of posts until the policy owners set its announcement date", p.id),
+            format!(
+                "{} ('{}') is not announced yet (policies/calendar.yaml has no announce_at for it)",
+                p.id, p.name
+            ),
+            format!(
+                "Leave {} out of posts until the policy owners set its announcement date",
+                p.id
+            ),
         ),
     }
 }
 
-pub(super) fn clients(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Option<Timestamp>, sink: &mut Sink) {
+pub(super) fn clients(
+    ctx: &Context,
+    post: &Post,
+    hits: &[Hit],
+    publish_at: Option<Timestamp>,
+    sink: &mut Sink,
+) {
     let clients = &ctx.policy.clients;
     let declared: &[String] = post.front.as_ref().map_or(&[], |f| &f.clients);
     let mut named = vec![false; clients.len()];
 
     for hit in ordered(hits, |s| matches!(s, Subject::ClientName { .. })) {
-        let Subject::ClientName { client } = hit.subject else { continue };
+        let Subject::ClientName { client } = hit.subject else {
+            continue;
+        };
         named[client] = true;
         let c = &clients[client];
         if let Some(problem) = approval_problem(ctx, c, publish_at) {
@@ -153,7 +224,13 @@ pub(super) fn clients(ctx: &Context, post: &Post, hits: &[Hit], publish_at: Opti
             continue;
         }
         if let Some(problem) = approval_problem(ctx, c, publish_at) {
-            sink.push("client.unapproved", Severity::Error, range, format!("this post names client {}, {problem}", c.id), approval_help(c));
+            sink.push(
+                "client.unapproved",
+                Severity::Error,
+                range,
+                format!("this post names client {}, {problem}", c.id),
+                approval_help(c),
+            );
         }
     }
 }

@@ -8,18 +8,40 @@ use crate::calendar::ALL_CATEGORIES;
 use crate::finding::Severity;
 use crate::post::Post;
 
-pub(super) fn quiet_periods(ctx: &Context, post: &Post, publish_at: Option<Timestamp>, sink: &mut Sink) {
+pub(super) fn quiet_periods(
+    ctx: &Context,
+    post: &Post,
+    publish_at: Option<Timestamp>,
+    sink: &mut Sink,
+) {
     let Some(publish_at) = publish_at else { return };
-    for period in ctx.calendar.quiet_periods.iter().filter(|q| q.contains(publish_at)) {
-        let when = format!("quiet period '{}' ({} to {})", period.name, period.start_text, period.end_text);
+    for period in ctx
+        .calendar
+        .quiet_periods
+        .iter()
+        .filter(|q| q.contains(publish_at))
+    {
+        let when = format!(
+            "quiet period '{}' ({} to {})",
+            period.name, period.start_text, period.end_text
+        );
         let help = format!(
             "Move publish_at after {} (the period's end), or remove what the finding points at",
             period.end_text
         );
         if period.categories.iter().any(|c| c == ALL_CATEGORIES) {
             let range = post.front_range("/publish_at", false);
-            let message = format!("this post is scheduled for {}, inside {when}, which holds back every post", show_moment(publish_at, ctx.policy));
-            sink.push("quiet-period", Severity::Error, range, message, help.clone());
+            let message = format!(
+                "this post is scheduled for {}, inside {when}, which holds back every post",
+                show_moment(publish_at, ctx.policy)
+            );
+            sink.push(
+                "quiet-period",
+                Severity::Error,
+                range,
+                message,
+                help.clone(),
+            );
             continue;
         }
         let blocked: Vec<_> = sink
@@ -28,7 +50,14 @@ pub(super) fn quiet_periods(ctx: &Context, post: &Post, publish_at: Option<Times
             .filter(|f| f.rule != "quiet-period")
             .filter_map(|f| {
                 let category = ctx.category(&f.rule)?;
-                period.blocks_category(category).then(|| (f.region, f.rule.clone(), f.message.clone(), category.to_string()))
+                period.blocks_category(category).then(|| {
+                    (
+                        f.region,
+                        f.rule.clone(),
+                        f.message.clone(),
+                        category.to_string(),
+                    )
+                })
             })
             .collect();
         for (region, rule, message, category) in blocked {
@@ -73,7 +102,9 @@ pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
             Some(true) => None,
         };
         match problem {
-            Some((message, help)) => sink.push("allow.unknown", Severity::Error, range, message, help),
+            Some((message, help)) => {
+                sink.push("allow.unknown", Severity::Error, range, message, help)
+            }
             None => {
                 for finding in sink.findings.iter_mut().filter(|f| f.rule == entry.rule) {
                     finding.suppressed = true;

@@ -5,8 +5,12 @@
 pub mod builtin;
 mod content;
 mod exceptions;
+mod images;
+mod links;
+mod platforms;
 mod structure;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use jiff::Timestamp;
@@ -14,6 +18,7 @@ use jiff::Timestamp;
 use crate::calendar::Calendar;
 use crate::finding::{Finding, Severity};
 use crate::matcher::Matcher;
+use crate::media::ImageFile;
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::time::{DayBound, parse_moment};
@@ -35,9 +40,13 @@ impl Context<'_> {
     }
 }
 
-/// Evaluates every rule on one post. Findings are unsorted.
-pub fn evaluate(ctx: &Context, post: &Post) -> Vec<Finding> {
-    let mut sink = Sink { post, findings: post.problems.clone() };
+/// Evaluates every rule on one post. `images` holds what the loader found
+/// on disk for each image path the post uses. Findings are unsorted.
+pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>) -> Vec<Finding> {
+    let mut sink = Sink {
+        post,
+        findings: post.problems.clone(),
+    };
     let publish_at = post
         .front
         .as_ref()
@@ -49,6 +58,10 @@ pub fn evaluate(ctx: &Context, post: &Post) -> Vec<Finding> {
     content::policy_rules(ctx, &units, &hits, &mut sink);
     content::products(ctx, post, &hits, publish_at, &mut sink);
     content::clients(ctx, post, &hits, publish_at, &mut sink);
+    platforms::limits(ctx, post, &mut sink);
+    platforms::disclosure(ctx, post, &hits, &mut sink);
+    links::check(ctx, &units, &mut sink);
+    images::check(post, images, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
     sink.findings
@@ -62,16 +75,41 @@ struct Sink<'p> {
 }
 
 impl Sink<'_> {
-    fn push(&mut self, rule: &str, severity: Severity, range: Range<usize>, message: String, help: String) {
-        let region = self.post.lines.region(&self.post.text, range.start, range.end);
+    fn push(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        range: Range<usize>,
+        message: String,
+        help: String,
+    ) {
+        let region = self
+            .post
+            .lines
+            .region(&self.post.text, range.start, range.end);
         let covered = self.findings.iter().any(|f| {
             f.rule == rule
                 && (f.region.line, f.region.column) <= (region.line, region.column)
                 && (region.end_line, region.end_column) <= (f.region.end_line, f.region.end_column)
         });
-        if covered {
-            return;
+        if !covered {
+            self.push_each(rule, severity, range, message, help);
         }
+    }
+
+    /// Pushes without merging: per-platform findings may share one span.
+    fn push_each(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        range: Range<usize>,
+        message: String,
+        help: String,
+    ) {
+        let region = self
+            .post
+            .lines
+            .region(&self.post.text, range.start, range.end);
         self.findings.push(Finding {
             rule: rule.to_string(),
             severity,
@@ -86,5 +124,7 @@ impl Sink<'_> {
 
 /// Formats a moment for messages, in the policy's time zone.
 fn show_moment(at: Timestamp, policy: &Policy) -> String {
-    at.to_zoned_datetime(policy.timezone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+    at.to_zoned_datetime(policy.timezone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }

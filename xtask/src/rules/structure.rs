@@ -11,7 +11,9 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
     let targets: &[Platform] = post.front.as_ref().map_or(&[], |f| &f.platforms);
     let mut seen: Vec<Platform> = Vec::new();
     for heading in &post.headings {
-        let platform = (heading.level == HeadingLevel::H2).then(|| Platform::from_id(&heading.text)).flatten();
+        let platform = (heading.level == HeadingLevel::H2)
+            .then(|| Platform::from_id(&heading.text))
+            .flatten();
         let (message, help) = match platform {
             None => (
                 format!("heading '{}' is not a platform section; social posts have no headings", heading.text),
@@ -33,6 +35,12 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
         if let Some(p) = platform {
             seen.push(p);
         }
-        sink.push("post.heading", Severity::Error, heading.range.clone(), message, help);
+        sink.push(
+            "post.heading",
+            Severity::Error,
+            heading.range.clone(),
+            message,
+            help,
+        );
     }
 }

@@ -1,0 +1,130 @@
+//! Measuring copy the way each network counts it, and counting hashtags.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::UnicodeEmoji;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::platform::Platform;
+use crate::urls::find_urls;
+
+/// How long a URL counts on X and Mastodon, whatever its real length.
+pub const SHORT_URL_LENGTH: usize = 23;
+
+/// The length of `text` as `platform` counts it.
+pub fn length(platform: Platform, text: &str) -> usize {
+    match platform {
+        Platform::X => x_weighted_length(text, true),
+        Platform::Bluesky => text.graphemes(true).count(),
+        Platform::Mastodon => {
+            let urls = find_urls(text);
+            let url_chars: usize = urls
+                .iter()
+                .map(|u| text[u.range.clone()].chars().count())
+                .sum();
+            text.chars().count() - url_chars + urls.len() * SHORT_URL_LENGTH
+        }
+        Platform::Linkedin | Platform::Facebook | Platform::Instagram | Platform::Threads => {
+            text.chars().count()
+        }
+    }
+}
+
+/// twitter-text v3 weighted length (v2 without emoji parsing): NFC first;
+/// a URL counts 23; an emoji sequence 2; code points in the Latin-ish
+/// ranges 1; everything else 2.
+pub fn x_weighted_length(text: &str, emoji_parsing: bool) -> usize {
+    // Weights in hundredths, as twitter-text's configuration states them.
+    const SCALE: usize = 100;
+    const LIGHT_RANGES: [(u32, u32); 4] = [(0, 4351), (8192, 8205), (8208, 8223), (8242, 8247)];
+    let text: String = text.nfc().collect();
+    let urls = find_urls(&text);
+    let mut weight = 0;
+    let mut next_url = urls.iter().peekable();
+    let mut skip_until = 0;
+    for (start, cluster) in text.grapheme_indices(true) {
+        if start < skip_until {
+            continue;
+        }
+        if let Some(url) = next_url.peek().filter(|u| u.range.start == start) {
+            weight += SHORT_URL_LENGTH * SCALE;
+            skip_until = url.range.end;
+            next_url.next();
+            continue;
+        }
+        while next_url.peek().is_some_and(|u| u.range.start < start) {
+            next_url.next();
+        }
+        if emoji_parsing && is_emoji_sequence(cluster) {
+            weight += 2 * SCALE;
+            continue;
+        }
+        for c in cluster.chars() {
+            let light = LIGHT_RANGES
+                .iter()
+                .any(|&(lo, hi)| (lo..=hi).contains(&(c as u32)));
+            weight += if light { SCALE } else { 2 * SCALE };
+        }
+    }
+    weight / SCALE
+}
+
+/// An emoji as a user sees it: a pictograph with its modifiers, joiners and
+/// tags, a flag, or a keycap. Lone digits, `#` and `*` are not.
+fn is_emoji_sequence(cluster: &str) -> bool {
+    let mut chars = cluster.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if cluster.contains('\u{20E3}') {
+        return true;
+    }
+    first.is_emoji_char() && !first.is_ascii()
+}
+
+fn hashtag_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?:^|[^\p{L}\p{N}_&/#])([#＃][\p{L}\p{M}\p{N}_]*[\p{L}\p{M}][\p{L}\p{M}\p{N}_]*)",
+        )
+        .expect("valid")
+    })
+}
+
+/// Byte ranges of the hashtags in `text` (`#launch`, not `#1` or `a#b`).
+pub fn hashtags(text: &str) -> Vec<std::ops::Range<usize>> {
+    hashtag_regex()
+        .captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.range())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_per_platform() {
+        assert_eq!(length(Platform::X, "Hi http://test.co"), 26);
+        assert_eq!(
+            length(
+                Platform::Mastodon,
+                "Hi https://example.com/a/very/long/path"
+            ),
+            26
+        );
+        assert_eq!(length(Platform::Bluesky, "👨‍👩‍👧‍👦 é"), 3);
+        assert_eq!(length(Platform::Linkedin, "héllo"), 5);
+    }
+
+    #[test]
+    fn hashtags_are_words_after_hash() {
+        let text = "Go #team! #1 a#b #ProjectFalcon\n#employee";
+        let tags: Vec<&str> = hashtags(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(tags, vec!["#team", "#ProjectFalcon", "#employee"]);
+    }
+}

@@ -1,0 +1,290 @@
+//! Rules about each network's copy: length, hashtags and links as the network
+//! counts them, and the employee disclosure (present, and visible).
+
+use super::{Context, Sink};
+use crate::finding::Severity;
+use crate::matcher::{Hit, Subject};
+use crate::measure::{self, hashtags};
+use crate::platform::Platform;
+use crate::policy::DisclosureRequired;
+use crate::post::{Post, Section};
+use crate::share::shared_text;
+use crate::urls::find_urls;
+
+/// Hashtags in a trailing run at least this long hide a disclosure among them.
+const BURIED_RUN: usize = 3;
+
+pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
+    let Some(front) = &post.front else { return };
+    for &platform in &front.platforms {
+        let Some(section) = post.copy_for(platform) else {
+            continue;
+        };
+        let copy = post.copy(section);
+        let limits = ctx.policy.limits(platform);
+        let shared = shared_text(copy, front.link.as_deref(), platform, &post.id);
+        let length = measure::length(platform, &shared);
+        if length > limits.max_length {
+            let over = length - limits.max_length;
+            let start = overflow_offset(platform, copy, limits.max_length);
+            sink.push_each(
+                "platform.length",
+                Severity::Error,
+                section.range.start + start..section.range.end,
+                format!(
+                    "the {} copy is {length} {}, {over} over its limit of {}",
+                    platform.id(),
+                    platform.length_unit(),
+                    limits.max_length
+                ),
+                format!(
+                    "Shorten it by at least {over}, or give {} its own shorter `## {}` section",
+                    platform.id(),
+                    platform.id()
+                ),
+            );
+        }
+        if let Some(max_bytes) = limits.max_bytes.filter(|&max| shared.len() > max) {
+            sink.push_each(
+                "platform.length",
+                Severity::Error,
+                section.range.clone(),
+                format!(
+                    "the {} copy is {} bytes of UTF-8, over its limit of {max_bytes}",
+                    platform.id(),
+                    shared.len()
+                ),
+                "Shorten it; emoji and non-Latin characters take several bytes each".to_string(),
+            );
+        }
+        let tags = hashtags(copy);
+        if let Some(max) = limits.max_hashtags.filter(|&max| tags.len() > max) {
+            let first_excess = &tags[max];
+            sink.push_each(
+                "platform.hashtags",
+                Severity::Error,
+                section.range.start + first_excess.start
+                    ..section.range.start + tags[tags.len() - 1].end,
+                format!(
+                    "the {} copy has {} hashtags; {} allows {max}",
+                    platform.id(),
+                    tags.len(),
+                    platform.id()
+                ),
+                format!("Keep the {max} that matter most"),
+            );
+        }
+        links(post, platform, section, &shared, limits, sink);
+    }
+}
+
+fn links(
+    post: &Post,
+    platform: Platform,
+    section: &Section,
+    shared: &str,
+    limits: crate::platform::Limits,
+    sink: &mut Sink,
+) {
+    let copy = post.copy(section);
+    let in_copy = find_urls(copy);
+    let count = find_urls(shared).len();
+    if !limits.links_clickable {
+        for url in &in_copy {
+            sink.push_each(
+                "platform.links",
+                Severity::Warning,
+                section.range.start + url.range.start..section.range.start + url.range.end,
+                format!("links are not clickable in {} captions", platform.id()),
+                "Say where to find it instead (\"link in bio\"), or give this platform its own section without the link".to_string(),
+            );
+        }
+    }
+    if let Some(max) = limits.max_links.filter(|&max| count > max) {
+        let range = in_copy.get(max).map_or(section.range.clone(), |u| {
+            section.range.start + u.range.start..section.range.end
+        });
+        sink.push_each(
+            "platform.links",
+            Severity::Error,
+            range,
+            format!(
+                "the {} copy has {count} links; {} allows {max}",
+                platform.id(),
+                platform.id()
+            ),
+            "Keep the most important link".to_string(),
+        );
+    }
+}
+
+/// Byte offset in `copy` of the first character past the limit (binary
+/// search: the count only grows as the copy does).
+fn overflow_offset(platform: Platform, copy: &str, limit: usize) -> usize {
+    let bounds: Vec<usize> = copy
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([copy.len()])
+        .collect();
+    let (mut lo, mut hi) = (0, bounds.len() - 1);
+    if measure::length(platform, copy) <= limit {
+        return 0;
+    }
+    // Invariant: prefix up to bounds[lo] fits, prefix up to bounds[hi] does not.
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if measure::length(platform, &copy[..bounds[mid]]) <= limit {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    bounds[lo]
+}
+
+pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Sink) {
+    let (Some(front), Some(disclosure)) = (&post.front, &ctx.policy.disclosure) else {
+        return;
+    };
+    let names_product = hits
+        .iter()
+        .any(|h| matches!(h.subject, Subject::ProductName { .. }));
+    let required = match disclosure.required_when {
+        DisclosureRequired::Always => true,
+        DisclosureRequired::Product => !front.products.is_empty() || names_product,
+    };
+    if !required {
+        return;
+    }
+    let accepted = disclosure.accepted.join(", ");
+    for &platform in &front.platforms {
+        let Some(section) = post.copy_for(platform) else {
+            continue;
+        };
+        let copy = post.copy(section);
+        let first_line_end = copy.find('\n').unwrap_or(copy.len());
+        let found = disclosure
+            .accepted
+            .iter()
+            .filter_map(|phrase| find_phrase(copy, phrase))
+            .min();
+        let Some(at) = found else {
+            let range = if copy.is_empty() {
+                post.front_range("/platforms", true)
+            } else {
+                section.range.start..section.range.start + first_line_end
+            };
+            sink.push_each(
+                "disclosure.missing",
+                Severity::Error,
+                range,
+                format!(
+                    "the {} copy promotes a product but does not say you work here",
+                    platform.id()
+                ),
+                format!("Add one of: {accepted} (early in the copy, not hidden among hashtags)"),
+            );
+            continue;
+        };
+        let chars_before = copy[..at].chars().count();
+        let fold = ctx.policy.limits(platform).fold;
+        let past_fold = fold.filter(|&fold| chars_before >= fold);
+        let in_trailing_run = trailing_hashtag_run(copy).is_some_and(|run| at >= run);
+        let end = at
+            + copy[at..]
+                .find(char::is_whitespace)
+                .unwrap_or(copy.len() - at);
+        let range = section.range.start + at..section.range.start + end;
+        if let Some(fold) = past_fold {
+            sink.push_each(
+                "disclosure.buried",
+                Severity::Warning,
+                range,
+                format!(
+                    "the {} disclosure comes at character {}, after the \"see more\" fold (about {fold}): most readers never see it",
+                    platform.id(),
+                    chars_before + 1
+                ),
+                "Move the disclosure into the first sentence".to_string(),
+            );
+        } else if in_trailing_run {
+            sink.push_each(
+                "disclosure.buried",
+                Severity::Warning,
+                range,
+                format!(
+                    "the {} disclosure is hidden in a run of hashtags at the end",
+                    platform.id()
+                ),
+                "Say it in the text (\"I work at ...\") or put the hashtag early".to_string(),
+            );
+        }
+    }
+}
+
+/// First case-insensitive occurrence of `phrase` in `text` standing as its
+/// own word (`#employee` does not count inside `#employees`).
+fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    let lower_text = text.to_lowercase();
+    let lower_phrase = phrase.to_lowercase();
+    if lower_text.len() != text.len() {
+        // Lowercasing changed lengths (rare scripts): fall back to exact case.
+        return text.find(phrase);
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(i) = lower_text[from..].find(&lower_phrase) {
+        let start = from + i;
+        let end = start + lower_phrase.len();
+        let before_ok = !phrase.starts_with(word) || !text[..start].ends_with(word);
+        let after_ok = !phrase.ends_with(word) || !text[end..].starts_with(word);
+        if before_ok && after_ok {
+            return Some(start);
+        }
+        from = start + lower_text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// Where a trailing run of at least `BURIED_RUN` hashtags starts, if the copy ends with one.
+fn trailing_hashtag_run(copy: &str) -> Option<usize> {
+    let tags = hashtags(copy);
+    let mut start = copy.trim_end().len();
+    let mut count = 0;
+    for tag in tags.iter().rev() {
+        if tag.end != start && !copy[tag.end..start].trim().is_empty() {
+            break;
+        }
+        start = tag.start;
+        count += 1;
+    }
+    (count >= BURIED_RUN).then_some(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_are_whole_words() {
+        assert_eq!(find_phrase("Proud #Employee here", "#employee"), Some(6));
+        assert_eq!(find_phrase("#employees rock", "#employee"), None);
+        assert_eq!(
+            find_phrase("I work at Example Corp.", "I work at Example Corp"),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn trailing_runs() {
+        let copy = "Great launch today. #launch #widgets #employee";
+        assert_eq!(trailing_hashtag_run(copy), Some(20));
+        assert_eq!(trailing_hashtag_run("Great launch. #employee"), None);
+    }
+
+    #[test]
+    fn overflow_points_at_the_first_character_over() {
+        let copy = "a".repeat(285);
+        assert_eq!(overflow_offset(Platform::X, &copy, 280), 280);
+    }
+}

@@ -1,0 +1,111 @@
+//! The text as it will be shared: links tagged with UTM parameters so the
+//! company can see which advocacy post brought a visit, and the post's
+//! `link` added where the network's share intent puts it into the text.
+
+use crate::platform::Platform;
+use crate::urls::find_urls;
+
+pub const UTM_MEDIUM: &str = "employee_advocacy";
+
+/// `url` with `utm_source=<platform>&utm_medium=employee_advocacy&utm_campaign=<post id>`
+/// added to its query, keeping the query and fragment it has. Parameters
+/// the link already sets are left as they are.
+pub fn utm_tag(url: &str, platform: Platform, post_id: &str) -> String {
+    let (before_fragment, fragment) = match url.find('#') {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url, ""),
+    };
+    let existing = before_fragment.split_once('?').map_or("", |(_, q)| q);
+    let has = |key: &str| {
+        existing
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(key))
+    };
+    let mut out = before_fragment.to_string();
+    for (key, value) in [
+        ("utm_source", platform.id()),
+        ("utm_medium", UTM_MEDIUM),
+        ("utm_campaign", post_id),
+    ] {
+        if has(key) {
+            continue;
+        }
+        let separator = if out.contains('?') {
+            if out.ends_with('?') || out.ends_with('&') {
+                ""
+            } else {
+                "&"
+            }
+        } else {
+            "?"
+        };
+        out.push_str(separator);
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// The copy with every `http(s)` link UTM-tagged.
+pub fn tag_links(copy: &str, platform: Platform, post_id: &str) -> String {
+    let mut out = String::with_capacity(copy.len() + 64);
+    let mut last = 0;
+    for url in find_urls(copy).into_iter().filter(|u| u.scheme.is_some()) {
+        out.push_str(&copy[last..url.range.start]);
+        out.push_str(&utm_tag(&copy[url.range.clone()], platform, post_id));
+        last = url.range.end;
+    }
+    out.push_str(&copy[last..]);
+    out
+}
+
+/// The full text an employee shares on `platform`: the tagged copy, plus the
+/// post's `link` when the network's share intent puts it into the text and
+/// the copy does not already contain it.
+pub fn shared_text(copy: &str, link: Option<&str>, platform: Platform, post_id: &str) -> String {
+    let mut text = tag_links(copy, platform, post_id);
+    if let Some(link) =
+        link.filter(|l| platform.default_limits().link_in_text && !copy.contains(*l))
+    {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&utm_tag(link, platform, post_id));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utm_keeps_query_and_fragment() {
+        assert_eq!(
+            utm_tag("https://example.com/a?ref=1#top", Platform::X, "launch"),
+            "https://example.com/a?ref=1&utm_source=x&utm_medium=employee_advocacy&utm_campaign=launch#top"
+        );
+        assert_eq!(
+            utm_tag("https://example.com/a?utm_source=news", Platform::X, "p"),
+            "https://example.com/a?utm_source=news&utm_medium=employee_advocacy&utm_campaign=p"
+        );
+    }
+
+    #[test]
+    fn shared_text_adds_link_where_the_intent_does() {
+        let x = shared_text("Read this", Some("https://example.com/p"), Platform::X, "p");
+        assert_eq!(
+            x,
+            "Read this https://example.com/p?utm_source=x&utm_medium=employee_advocacy&utm_campaign=p"
+        );
+        let linkedin = shared_text(
+            "Read this",
+            Some("https://example.com/p"),
+            Platform::Linkedin,
+            "p",
+        );
+        assert_eq!(linkedin, "Read this");
+    }
+}

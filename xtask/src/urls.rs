@@ -1,0 +1,334 @@
+//! Finding URLs in copy the way the networks do (twitter-text's rules: with a
+//! scheme, or a bare domain with a known top-level domain), and normalising
+//! host names (lowercase, IDN labels to punycode) so they compare reliably.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+/// A URL found in text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundUrl {
+    /// Byte range in the text.
+    pub range: Range<usize>,
+    /// `http`, `https`, or `None` for a bare domain.
+    pub scheme: Option<String>,
+    /// The host in ASCII (punycode), lowercase, without a trailing dot.
+    pub host: String,
+}
+
+/// Common generic top-level domains that make a bare `name.tld` a link.
+/// (twitter-text knows every TLD; these cover what posts realistically name.)
+const GENERIC_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "info",
+    "biz",
+    "io",
+    "dev",
+    "app",
+    "ai",
+    "xyz",
+    "online",
+    "site",
+    "tech",
+    "store",
+    "blog",
+    "cloud",
+    "news",
+    "page",
+    "shop",
+    "live",
+    "link",
+    "email",
+    "media",
+    "social",
+    "company",
+    "global",
+    "digital",
+    "agency",
+    "studio",
+    "design",
+    "network",
+    "solutions",
+    "services",
+    "software",
+    "systems",
+    "jobs",
+    "careers",
+    "events",
+    "academy",
+    "center",
+    "group",
+    "team",
+    "world",
+    "today",
+    "community",
+    "foundation",
+    "health",
+    "museum",
+    "aero",
+    "coop",
+    "mobi",
+    "name",
+    "travel",
+    "club",
+    "art",
+    "inc",
+    "ltd",
+    "llc",
+    "gmbh",
+];
+
+fn scheme_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?i)\b(https?)://([^\s/?#<>"'`\\^{}|\[\]()]+)([/?#][^\s<>"]*)?"#)
+            .expect("valid")
+    })
+}
+
+fn bare_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?i)(?:^|[^\w@#$./:-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(:\d{1,5})?([/?#][^\s<>"]*)?"#)
+            .expect("valid")
+    })
+}
+
+/// Every URL in `text`, in order. Hosts that are not valid domain names
+/// (a label over 63 characters once punycode-encoded, say) are not URLs.
+pub fn find_urls(text: &str) -> Vec<FoundUrl> {
+    let mut found = Vec::new();
+    for caps in scheme_regex().captures_iter(text) {
+        let whole = caps.get(0).expect("match");
+        if text[..whole.start()]
+            .ends_with(|c: char| c.is_alphanumeric() || c == '@' || c == '$' || c == '#')
+        {
+            continue;
+        }
+        let host_port = &caps[2];
+        let host = host_port
+            .rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(host_port, |(h, _)| h);
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let Some(host) = host_to_ascii(host) else {
+            continue;
+        };
+        let end = trim_trailing(text, whole.start(), whole.end());
+        found.push(FoundUrl {
+            range: whole.start()..end,
+            scheme: Some(caps[1].to_ascii_lowercase()),
+            host,
+        });
+    }
+    for caps in bare_regex().captures_iter(text) {
+        let domain = caps.get(1).expect("group 1");
+        if found.iter().any(|u| u.range.contains(&domain.start())) {
+            continue;
+        }
+        let lower = domain.as_str().to_ascii_lowercase();
+        let tld = lower.rsplit('.').next().unwrap_or_default();
+        let has_path = caps.get(3).is_some();
+        let known = GENERIC_TLDS.contains(&tld) || (tld.len() == 2 && has_path);
+        if !known {
+            continue;
+        }
+        let Some(host) = host_to_ascii(&lower) else {
+            continue;
+        };
+        let end = caps.get(0).expect("match").end();
+        let end = trim_trailing(text, domain.start(), end);
+        found.push(FoundUrl {
+            range: domain.start()..end,
+            scheme: None,
+            host,
+        });
+    }
+    found.sort_by_key(|u| u.range.start);
+    found
+}
+
+/// Drops trailing punctuation that ends a sentence rather than the URL, and
+/// a closing parenthesis without its opening one (`(see https://x.com/a)`).
+fn trim_trailing(text: &str, start: usize, mut end: usize) -> usize {
+    loop {
+        let url = &text[start..end];
+        let Some(last) = url.chars().next_back() else {
+            return end;
+        };
+        let strip = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '_' | '~' => true,
+            ')' => url.matches('(').count() < url.matches(')').count(),
+            ']' => url.matches('[').count() < url.matches(']').count(),
+            _ => false,
+        };
+        if !strip {
+            return end;
+        }
+        end -= last.len_utf8();
+    }
+}
+
+/// Lowercase ASCII form of a host name: IDN labels as `xn--` punycode. `None`
+/// when it is not a valid domain name (empty label, label over 63 bytes, a
+/// character no domain may hold, a single label).
+pub fn host_to_ascii(host: &str) -> Option<String> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut labels = Vec::new();
+    for label in host.split('.') {
+        let label: String = label.nfc().flat_map(char::to_lowercase).collect();
+        let ascii = if label.is_ascii() {
+            label
+        } else {
+            format!("xn--{}", punycode_encode(&label)?)
+        };
+        let valid = !ascii.is_empty()
+            && ascii.len() <= 63
+            && !ascii.starts_with('-')
+            && !ascii.ends_with('-')
+            && ascii
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !valid {
+            return None;
+        }
+        labels.push(ascii);
+    }
+    (labels.len() >= 2).then(|| labels.join("."))
+}
+
+/// Whether `host` is `domain` or one of its subdomains (both ASCII, lowercase).
+pub fn host_within(host: &str, domain: &str) -> bool {
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
+/// RFC 3492 punycode encoding of one label (without the `xn--` prefix).
+fn punycode_encode(input: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta = if first { delta / DAMP } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    }
+    fn digit(d: u32) -> char {
+        char::from_u32(if d < 26 {
+            'a' as u32 + d
+        } else {
+            '0' as u32 + d - 26
+        })
+        .expect("ascii")
+    }
+    let code_points: Vec<u32> = input.chars().map(|c| c as u32).collect();
+    let mut output: String = input.chars().filter(char::is_ascii).collect();
+    let basic = output.len() as u32;
+    let mut handled = basic;
+    if basic > 0 {
+        output.push('-');
+    }
+    let (mut n, mut delta, mut bias) = (128u32, 0u32, 72u32);
+    while (handled as usize) < code_points.len() {
+        let m = code_points.iter().copied().filter(|&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
+        n = m;
+        for &c in &code_points {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    output.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                output.push(digit(q));
+                bias = adapt(delta, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n += 1;
+    }
+    Some(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(text: &str) -> Vec<&str> {
+        find_urls(text)
+            .into_iter()
+            .map(|u| &text[u.range])
+            .collect()
+    }
+
+    #[test]
+    fn punycode_matches_rfc_3492() {
+        assert_eq!(punycode_encode("bücher").as_deref(), Some("bcher-kva"));
+        assert_eq!(punycode_encode("münchen").as_deref(), Some("mnchen-3ya"));
+        assert_eq!(
+            host_to_ascii("Bücher.Example").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+    }
+
+    #[test]
+    fn finds_urls_with_and_without_scheme() {
+        assert_eq!(
+            urls("see https://example.com/a?b=1#c, then"),
+            vec!["https://example.com/a?b=1#c"]
+        );
+        assert_eq!(
+            urls("(details: https://example.com/x)"),
+            vec!["https://example.com/x"]
+        );
+        assert_eq!(
+            urls("wiki at corp.example.com/page and example.org."),
+            vec!["corp.example.com/page", "example.org"]
+        );
+        assert_eq!(urls("Node.js and e.g. this"), Vec::<&str>::new());
+        assert_eq!(urls("test.co alone, test.co/path"), vec!["test.co/path"]);
+        assert_eq!(urls("mail jane@example.com"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn subdomains() {
+        assert!(host_within("wiki.corp.example.com", "corp.example.com"));
+        assert!(host_within("corp.example.com", "corp.example.com"));
+        assert!(!host_within("notcorp.example.com", "corp.example.com"));
+    }
+}
