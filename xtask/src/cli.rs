@@ -114,10 +114,10 @@ fn cannot_run(message: &str) -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    if let Some(now) = &args.now {
-        if let Err(e) = crate::time::parse_now(now) {
-            return cannot_run(&e);
-        }
+    if let Some(now) = &args.now
+        && let Err(e) = crate::time::parse_now(now)
+    {
+        return cannot_run(&e);
     }
     let root = match resolve_root(args.root) {
         Ok(root) => root,

@@ -447,7 +447,7 @@ impl Post {
         let raw = &self.text[whole.clone()];
         let verbatim_at = if raw == text {
             Some(whole.start)
-        } else if raw.len() == text.len() + 2 && &raw[1..raw.len() - 1] == text {
+        } else if raw.len() == text.len() + 2 && raw[1..raw.len() - 1] == text {
             Some(whole.start + 1)
         } else {
             None

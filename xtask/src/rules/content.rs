@@ -12,7 +12,7 @@ use crate::post::{Post, TextUnit};
 
 /// Hits ordered by position, longest first where they start together, so
 /// that the sink keeps the longest of overlapping matches.
-fn ordered<'h>(hits: &'h [Hit], keep: impl Fn(&Subject) -> bool) -> Vec<&'h Hit> {
+fn ordered(hits: &[Hit], keep: impl Fn(&Subject) -> bool) -> Vec<&Hit> {
     let mut out: Vec<&Hit> = hits.iter().filter(|h| keep(&h.subject)).collect();
     out.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));
     out
@@ -112,11 +112,11 @@ pub(super) fn products(
             );
             continue;
         };
-        if let Some(publish_at) = publish_at {
-            if !p.is_announced_at(publish_at) {
-                let (message, help) = embargo_text(ctx, p, publish_at);
-                sink.push("product.embargo", Severity::Error, range, message, help);
-            }
+        if let Some(publish_at) = publish_at
+            && !p.is_announced_at(publish_at)
+        {
+            let (message, help) = embargo_text(ctx, p, publish_at);
+            sink.push("product.embargo", Severity::Error, range, message, help);
         }
     }
 
@@ -135,17 +135,17 @@ pub(super) fn products(
             format!("'{}' names product {}, which `products` does not list", one_line(&hit.text), p.id),
             format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
         );
-        if let Some(publish_at) = publish_at {
-            if !p.is_announced_at(publish_at) {
-                let (message, help) = embargo_text(ctx, p, publish_at);
-                sink.push(
-                    "product.embargo",
-                    Severity::Error,
-                    hit.range.clone(),
-                    message,
-                    help,
-                );
-            }
+        if let Some(publish_at) = publish_at
+            && !p.is_announced_at(publish_at)
+        {
+            let (message, help) = embargo_text(ctx, p, publish_at);
+            sink.push(
+                "product.embargo",
+                Severity::Error,
+                hit.range.clone(),
+                message,
+                help,
+            );
         }
     }
 }
