@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use snapbox::{Data, assert_data_eq};
+use snapbox::{Assert, Data};
 
 const DEFAULT_COMMANDS: &str = "check\ncheck --format json\n";
 
@@ -101,16 +101,22 @@ fn cases() {
         .filter(|p| p.is_dir())
         .collect();
     cases.sort();
-    assert!(
-        !cases.is_empty(),
-        "no end-to-end cases in {}",
-        dir.display()
-    );
-    for case in cases {
-        let actual = run_case(&case);
-        assert_data_eq!(
-            actual,
-            Data::read_from(&case.join("expected.out"), None).raw()
-        );
+    assert!(!cases.is_empty(), "no end-to-end cases in {}", dir.display());
+    let assert = Assert::new().action_env("SNAPSHOTS");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let actual = Data::text(run_case(case));
+        let expected = Data::read_from(&case.join("expected.out"), None).raw();
+        if let Err(e) = assert.try_eq(Some(&name), actual, expected) {
+            failures.push(format!("{name}:\n{e}"));
+        }
     }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
