@@ -92,9 +92,10 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
-            &root.display().to_string(),
+            POLICY_PATH,
             format!(
-                "not an OnMessage repository: {POLICY_PATH} is missing (and {CALENDAR_PATH} goes beside it)"
+                "not found under {}: this is not an OnMessage repository (use --root, or add {POLICY_PATH} and {CALENDAR_PATH})",
+                root.display()
             ),
         )]);
     }

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{self, Setup, find_root};
-use crate::config::ConfigError;
 use crate::render::{self, human::Style};
 use crate::rules::builtin;
 
@@ -104,11 +103,10 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
 
 fn cannot_run(message: &str) -> ExitCode {
     let style = style_for(&std::io::stderr());
-    let errors = [ConfigError::file("check", message)];
     let _ = write!(
         std::io::stderr(),
         "{}",
-        render::human::render_config_errors(&errors, style)
+        render::human::render_error(message, style)
     );
     ExitCode::from(EXIT_CANNOT_RUN)
 }

@@ -124,20 +124,98 @@ impl Field {
 pub struct TextUnit {
     pub field: Field,
     pub text: String,
-    /// File offset of `text[0]` when `text` is the file's bytes verbatim;
-    /// otherwise (an escaped or folded YAML string) matches point at `whole`.
-    verbatim_at: Option<usize>,
-    whole: Range<usize>,
+    origin: Origin,
+}
+
+/// How offsets in a text unit map to offsets in the file.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// The text is the file's bytes from this offset on.
+    Verbatim(usize),
+    /// A quoted, escaped or folded YAML string: for each byte of the text,
+    /// the file range of the source character (or escape) it came from.
+    Mapped(Vec<(usize, usize)>),
+    /// No character map: every match points at the whole value.
+    Whole(Range<usize>),
 }
 
 impl TextUnit {
     /// File byte range of `text[start..end]`.
     pub fn file_range(&self, start: usize, end: usize) -> Range<usize> {
-        match self.verbatim_at {
-            Some(at) => at + start..at + end,
-            None => self.whole.clone(),
+        match &self.origin {
+            Origin::Verbatim(at) => at + start..at + end,
+            Origin::Mapped(map) if end > start => map[start].0..map[end - 1].1,
+            Origin::Mapped(map) => map.get(start).map_or(0..0, |m| m.0..m.0),
+            Origin::Whole(range) => range.clone(),
         }
     }
+}
+
+/// Maps each byte of a YAML string's value to its source in `raw` (the
+/// scalar as written: quotes, `''`, backslash escapes, folded lines, block
+/// indentation). `None` if the value cannot be aligned with its source.
+fn align_scalar(raw: &str, value: &str) -> Option<Vec<(usize, usize)>> {
+    let raw_chars: Vec<(usize, char)> = raw.char_indices().collect();
+    let end_of = |i: usize| raw_chars.get(i).map_or(raw.len(), |&(b, _)| b);
+    let mut map = Vec::with_capacity(value.len());
+    let mut r = 0;
+    for v in value.chars() {
+        loop {
+            let &(at, c) = raw_chars.get(r)?;
+            if c == '\\'
+                && let Some((decoded, used)) = decode_escape(&raw_chars[r + 1..])
+                && decoded == v
+            {
+                map.extend(std::iter::repeat_n(
+                    (at, end_of(r + 1 + used)),
+                    v.len_utf8(),
+                ));
+                r += 1 + used;
+                break;
+            }
+            if c == v || (v == ' ' && c == '\n') {
+                map.extend(std::iter::repeat_n((at, at + c.len_utf8()), v.len_utf8()));
+                r += 1;
+                break;
+            }
+            r += 1;
+        }
+    }
+    Some(map)
+}
+
+/// A YAML double-quoted escape after the backslash: the character and how
+/// many source characters it used.
+fn decode_escape(rest: &[(usize, char)]) -> Option<(char, usize)> {
+    let &(_, c) = rest.first()?;
+    let hex = |n: usize| -> Option<(char, usize)> {
+        let digits: String = rest.get(1..=n)?.iter().map(|&(_, c)| c).collect();
+        char::from_u32(u32::from_str_radix(&digits, 16).ok()?).map(|ch| (ch, n + 1))
+    };
+    let simple = match c {
+        '0' => '\0',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' => return hex(2),
+        'u' => return hex(4),
+        'U' => return hex(8),
+        _ => return None,
+    };
+    Some((simple, 1))
 }
 
 #[derive(Debug)]
@@ -284,6 +362,8 @@ impl Post {
             let end = v.pos.bytes.map_or(offset, |(a, b)| offset + (b - a));
             let help = if v.message.starts_with("unknown key") {
                 "Remove the key or fix its spelling; the post schema is schemas/post.schema.json."
+            } else if v.message.starts_with("missing required key") {
+                "Add the missing key; the post schema is schemas/post.schema.json."
             } else {
                 "Fix the value; the post schema is schemas/post.schema.json."
             };
@@ -332,10 +412,11 @@ impl Post {
                             section_platform = Some(platform);
                             section_start = range.end;
                         }
+                        let end = start + self.text[start..range.end].trim_end().len();
                         self.headings.push(Heading {
                             level,
                             text,
-                            range: start..range.end,
+                            range: start..end,
                         });
                     }
                 }
@@ -432,8 +513,7 @@ impl Post {
             units.push(TextUnit {
                 field: Field::Copy(section.platform),
                 text: self.copy(section).to_string(),
-                verbatim_at: Some(section.range.start),
-                whole: section.range.clone(),
+                origin: Origin::Verbatim(section.range.start),
             });
         }
         units
@@ -441,22 +521,25 @@ impl Post {
 
     fn front_unit(&self, front: &FrontDoc, pointer: &str, field: Field) -> Option<TextUnit> {
         let text = front.doc.value.pointer(pointer)?.as_str()?.to_string();
-        let pos = front.doc.value_pos(pointer);
-        let (a, b) = pos.bytes?;
+        let (a, b) = front.doc.value_pos(pointer).bytes?;
         let whole = front.start + a..front.start + b;
         let raw = &self.text[whole.clone()];
-        let verbatim_at = if raw == text {
-            Some(whole.start)
-        } else if raw.len() == text.len() + 2 && raw[1..raw.len() - 1] == text {
-            Some(whole.start + 1)
+        let origin = if raw == text {
+            Origin::Verbatim(whole.start)
         } else {
-            None
+            match align_scalar(raw, &text) {
+                Some(map) => Origin::Mapped(
+                    map.into_iter()
+                        .map(|(s, e)| (whole.start + s, whole.start + e))
+                        .collect(),
+                ),
+                None => Origin::Whole(whole),
+            }
         };
         Some(TextUnit {
             field,
             text,
-            verbatim_at,
-            whole,
+            origin,
         })
     }
 
@@ -531,6 +614,31 @@ mod tests {
             .nth(1)
             .unwrap();
         assert_eq!(&post.text[tag.file_range(0, 3)], "two");
+    }
+
+    #[test]
+    fn escaped_and_folded_strings_map_to_their_source() {
+        let cases = [
+            (
+                r#""Our \"revenue\" story""#,
+                "Our \"revenue\" story",
+                "revenue",
+            ),
+            ("'It''s revenue'", "It's revenue", "revenue"),
+            ("\"caf\\u00e9 revenue\"", "café revenue", "revenue"),
+            (
+                ">-\n  our quarterly\n  revenue",
+                "our quarterly revenue",
+                "quarterly revenue",
+            ),
+        ];
+        for (raw, value, needle) in cases {
+            let map = align_scalar(raw, value).unwrap();
+            let start = value.find(needle).unwrap();
+            let end = start + needle.len();
+            let source = &raw[map[start].0..map[end - 1].1];
+            assert_eq!(source.replace("\n  ", " "), needle, "{raw}");
+        }
     }
 
     #[test]

@@ -123,6 +123,20 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
                 );
                 (pointer.clone(), doc.value_pos(&pointer), message)
             }
+            ValidationErrorKind::AnyOf { .. } if is_date_field(schema, &pointer) => {
+                // The format's own description says what to write, not the field's purpose.
+                let what = subschema(schema, &pointer)
+                    .and_then(|s| s.get("description"))
+                    .and_then(Value::as_str)
+                    .map(|d| format!(" (expected: {d})"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "{} `{}` is not a valid date or date-time{what}",
+                    field_name(&pointer),
+                    show(error.instance())
+                );
+                (pointer.clone(), doc.value_pos(&pointer), message)
+            }
             _ => {
                 let what = describe(schema, &pointer);
                 let message = format!(
@@ -144,6 +158,18 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
     }
     out.sort_by_key(|v| (v.pos.line, v.pos.column));
     out
+}
+
+/// Whether the property at `pointer` is a date-or-date-time (an `anyOf` of formats).
+fn is_date_field(schema: Schema, pointer: &str) -> bool {
+    subschema(schema, pointer)
+        .and_then(|s| s.get("anyOf"))
+        .and_then(Value::as_array)
+        .is_some_and(|options| {
+            options
+                .iter()
+                .any(|o| o.get("format").and_then(Value::as_str) == Some("date"))
+        })
 }
 
 fn show(value: &Value) -> String {

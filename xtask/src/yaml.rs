@@ -84,7 +84,8 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Parses one YAML document. An empty document is `null`.
+/// Parses one YAML document. An empty document is an empty mapping: every
+/// file this tool reads is a mapping, and "missing key" says more than "null".
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
     let node: Option<Spanned<Node>> = serde_saphyr::from_str(text).map_err(|err| {
         let (line, column) = err
@@ -98,7 +99,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
         }
     })?;
     let mut doc = Document {
-        value: Value::Null,
+        value: Value::Object(Map::new()),
         values: HashMap::new(),
         keys: HashMap::new(),
     };
@@ -109,9 +110,16 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
     Ok(doc)
 }
 
+/// The parser's message without its snippet and without its own "at line N,
+/// column M" (which counts from the start of the YAML, not of the file; the
+/// caller reports the position).
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message).trim();
-    line.strip_prefix("error: ").unwrap_or(line).to_string()
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.rfind(" at line ") {
+        Some(i) if line[i..].contains(", column ") => line[..i].to_string(),
+        _ => line.to_string(),
+    }
 }
 
 /// Escapes a mapping key as a JSON pointer segment (RFC 6901).
@@ -294,9 +302,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_document_is_null() {
-        assert_eq!(parse("").unwrap().value, Value::Null);
-        assert_eq!(parse("# only a comment\n").unwrap().value, Value::Null);
+    fn empty_document_is_an_empty_mapping() {
+        assert_eq!(parse("").unwrap().value, Value::Object(Map::new()));
+        assert_eq!(
+            parse("# only a comment\n").unwrap().value,
+            Value::Object(Map::new())
+        );
     }
 
     #[test]

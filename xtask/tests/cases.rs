@@ -101,7 +101,11 @@ fn cases() {
         .filter(|p| p.is_dir())
         .collect();
     cases.sort();
-    assert!(!cases.is_empty(), "no end-to-end cases in {}", dir.display());
+    assert!(
+        !cases.is_empty(),
+        "no end-to-end cases in {}",
+        dir.display()
+    );
     let assert = Assert::new().action_env("SNAPSHOTS");
     let mut failures = Vec::new();
     for case in &cases {

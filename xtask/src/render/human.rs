@@ -147,6 +147,15 @@ fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, us
     (shown, pad, marks.max(1))
 }
 
+/// A reason a command could not run that is about no file.
+pub fn render_error(message: &str, style: Style) -> String {
+    format!(
+        "{}{}\n",
+        style.severity(Severity::Error, "error"),
+        style.bold(&format!(": {message}"))
+    )
+}
+
 /// Configuration errors: the check could not run.
 pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
     let mut out = String::new();

@@ -2,6 +2,7 @@
 //! product codenames and embargoes, and client names.
 
 use jiff::Timestamp;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::{Context, Sink, show_moment};
 use crate::calendar::Product;
@@ -259,6 +260,21 @@ fn approval_help(c: &Client) -> String {
 }
 
 /// Matched text on one line, for messages.
+/// Matched text for a message: on one line, with invisible characters (a
+/// zero-width space hiding inside a codename) made visible as `\u{200B}`.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let visible: String = text
+        .chars()
+        .map(|c| {
+            let invisible = c.is_control() && !c.is_whitespace()
+                || matches!(c.general_category(), GeneralCategory::Format)
+                || ('\u{FE00}'..='\u{FE0F}').contains(&c);
+            if invisible {
+                format!("\\u{{{:X}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -15,10 +15,19 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
             .then(|| Platform::from_id(&heading.text))
             .flatten();
         let (message, help) = match platform {
-            None => (
-                format!("heading '{}' is not a platform section; social posts have no headings", heading.text),
-                "Remove the heading, or use `## <platform>` (for example `## x`) to start that platform's copy; write hashtags without a space after `#`".to_string(),
-            ),
+            None => match Platform::from_id(&heading.text) {
+                Some(p) => {
+                    let level = heading_level(heading.level);
+                    (
+                        format!("`{} {}` is a level-{level} heading; platform sections are level-2 headings (`## {}`)", "#".repeat(level), p.id(), p.id()),
+                        format!("Write `## {}`", p.id()),
+                    )
+                }
+                None => (
+                    format!("heading '{}' is not a platform section; social posts have no headings", heading.text),
+                    "Remove the heading, or use `## <platform>` (for example `## x`) to start that platform's copy; write hashtags without a space after `#`".to_string(),
+                ),
+            },
             Some(p) if seen.contains(&p) => (
                 format!("a second `## {}` section; each platform has one", p.id()),
                 "Merge the two sections into one".to_string(),
@@ -42,5 +51,16 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
             message,
             help,
         );
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> usize {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
     }
 }
