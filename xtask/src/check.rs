@@ -88,8 +88,15 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The outcome of a check: what was loaded, every post, and the report.
+pub struct Checked {
+    pub setup: Setup,
+    pub posts: Vec<Post>,
+    pub report: Report,
+}
+
 /// Checks every post under `root`.
-pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
+pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
             POLICY_PATH,
@@ -144,7 +151,11 @@ pub fn run(root: &Path) -> Result<Report, Vec<ConfigError>> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings = findings;
-    Ok(report)
+    Ok(Checked {
+        setup,
+        posts,
+        report,
+    })
 }
 
 fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Finding {
@@ -167,6 +178,8 @@ fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Findi
         help: "Ids become feed item ids and must be unique: rename the file or set a distinct `id`"
             .to_string(),
         suppressed: false,
+        pre_existing: false,
+        justification: None,
     }
 }
 
@@ -224,6 +237,8 @@ fn file_problem(path: String, message: String) -> Finding {
         message,
         help: "Replace it with a regular Markdown file under content/posts/".to_string(),
         suppressed: false,
+        pre_existing: false,
+        justification: None,
     }
 }
 

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{self, Setup, find_root};
 use crate::render::{self, human::Style};
-use crate::rules::builtin;
+use crate::rules::{self, builtin};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Check every post against the policy and the release calendar.
     Check(CheckArgs),
+    /// Publish the posts that may be shared now as the advocacy feed and hub.
+    Publish(crate::publish::PublishArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -57,6 +59,10 @@ struct CheckArgs {
 enum Format {
     Human,
     Json,
+    /// GitHub Actions annotations, and a job summary in $GITHUB_STEP_SUMMARY.
+    Github,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -77,6 +83,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Publish(args) => crate::publish::run_cli(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
     }
 }
@@ -121,8 +128,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(root) => root,
         Err(e) => return cannot_run(&e),
     };
-    let report = match check::run(&root) {
-        Ok(report) => report,
+    let checked = match check::run(&root) {
+        Ok(checked) => checked,
         Err(errors) => {
             let _ = write!(
                 std::io::stderr(),
@@ -132,9 +139,18 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    let report = &checked.report;
     let text = match args.format {
-        Format::Human => render::human::render(&report, style_for(&std::io::stdout())),
-        Format::Json => render::json::render(&report),
+        Format::Human => render::human::render(report, style_for(&std::io::stdout())),
+        Format::Json => render::json::render(report),
+        Format::Sarif => render::sarif::render(report, &rules::catalog(&checked.setup.policy)),
+        Format::Github => {
+            if let Err(e) = write_step_summary(report) {
+                return cannot_run(&e);
+            }
+            let summary = render::human::summary_line(report, Style { color: false });
+            format!("{}{summary}", render::github::annotations(report))
+        }
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if report.fails(args.deny.is_some()) {
@@ -142,6 +158,33 @@ fn run_check(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Appends the Markdown job summary to `$GITHUB_STEP_SUMMARY`, when set.
+fn write_step_summary(report: &check::Report) -> Result<(), String> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let blob_base = match (
+        std::env::var("GITHUB_SERVER_URL"),
+        std::env::var("GITHUB_REPOSITORY"),
+        std::env::var("GITHUB_SHA"),
+    ) {
+        (Ok(server), Ok(repo), Ok(sha)) => Some(format!("{server}/{repo}/blob/{sha}/")),
+        _ => None,
+    };
+    let text = render::github::summary(report, &render::github::Links { blob_base });
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| {
+            format!(
+                "cannot write the job summary to {}: {e}",
+                PathBuf::from(path).display()
+            )
+        })
 }
 
 fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {

@@ -43,12 +43,41 @@ pub struct Finding {
     pub message: String,
     pub help: String,
     pub suppressed: bool,
+    /// With `--base`: found in a post the change does not touch; reported,
+    /// never failing. Absent from the JSON report unless true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pre_existing: bool,
+    /// The `allow` entry's reason, for reports that carry it (SARIF).
+    #[serde(skip)]
+    pub justification: Option<String>,
 }
 
 impl Finding {
+    pub fn new(
+        rule: &str,
+        severity: Severity,
+        path: &str,
+        region: Region,
+        message: String,
+        help: String,
+    ) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            severity,
+            path: path.to_string(),
+            region,
+            message,
+            help,
+            suppressed: false,
+            pre_existing: false,
+            justification: None,
+        }
+    }
+
     /// Whether this finding fails the run (given `--deny warnings`).
     pub fn fails(&self, deny_warnings: bool) -> bool {
         !self.suppressed
+            && !self.pre_existing
             && (self.severity == Severity::Error
                 || (deny_warnings && self.severity == Severity::Warning))
     }

@@ -12,6 +12,7 @@ pub mod normalize;
 pub mod platform;
 pub mod policy;
 pub mod post;
+pub mod publish;
 pub mod render;
 pub mod rules;
 pub mod schema;

@@ -471,6 +471,8 @@ impl Post {
             message: message.to_string(),
             help: help.to_string(),
             suppressed: false,
+            pre_existing: false,
+            justification: None,
         });
     }
 

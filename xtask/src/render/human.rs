@@ -44,10 +44,15 @@ pub fn render(report: &Report, style: Style) -> String {
     for finding in &report.findings {
         finding_block(&mut out, finding, report.sources.get(&finding.path), style);
     }
+    out.push_str(&summary_line(report, style));
+    out
+}
+
+/// `check: 10 posts, 1 error, 0 warnings, 0 suppressed`
+pub fn summary_line(report: &Report, style: Style) -> String {
     let s = report.summary();
-    let _ = writeln!(
-        out,
-        "{}: {} {}, {} {}, {} {}, {} suppressed",
+    format!(
+        "{}: {} {}, {} {}, {} {}, {} suppressed\n",
         style.bold("check"),
         report.posts,
         plural(report.posts, "post", "posts"),
@@ -56,8 +61,7 @@ pub fn render(report: &Report, style: Style) -> String {
         s.warnings,
         plural(s.warnings, "warning", "warnings"),
         s.suppressed,
-    );
-    out
+    )
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {

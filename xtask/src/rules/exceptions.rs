@@ -70,6 +70,8 @@ pub(super) fn quiet_periods(
                 message,
                 help: help.clone(),
                 suppressed: false,
+                pre_existing: false,
+                justification: None,
             };
             sink.findings.push(finding);
         }
@@ -108,6 +110,7 @@ pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
             None => {
                 for finding in sink.findings.iter_mut().filter(|f| f.rule == entry.rule) {
                     finding.suppressed = true;
+                    finding.justification = Some(reason.to_string());
                 }
             }
         }

@@ -15,7 +15,7 @@ pub(super) fn check(post: &Post, files: &HashMap<String, ImageFile>, sink: &mut 
                 "image.alt",
                 Severity::Error,
                 image.alt_range.clone(),
-                format!("image '{}' has no alt text", image.path),
+                format!("image 'content/{}' has no alt text", image.path),
                 "Describe what the image shows in `alt`, for people using screen readers (\"Widget Pro on a desk beside a laptop\")".to_string(),
             );
         }

@@ -23,6 +23,31 @@ use crate::policy::Policy;
 use crate::post::Post;
 use crate::time::{DayBound, parse_moment};
 
+/// What reports say about a rule (SARIF's rule table, explain).
+pub struct RuleInfo<'a> {
+    pub id: &'a str,
+    pub severity: Severity,
+    pub summary: &'a str,
+    pub explain: &'a str,
+}
+
+/// Every rule: built-in ones, then the policy's.
+pub fn catalog(policy: &Policy) -> Vec<RuleInfo<'_>> {
+    let builtins = builtin::BUILTINS.iter().map(|b| RuleInfo {
+        id: b.id,
+        severity: b.severity,
+        summary: b.summary,
+        explain: b.explain,
+    });
+    let own = policy.rules.iter().map(|r| RuleInfo {
+        id: &r.id,
+        severity: r.severity,
+        summary: &r.message,
+        explain: &r.explain,
+    });
+    builtins.chain(own).collect()
+}
+
 /// What every rule may read.
 pub struct Context<'a> {
     pub policy: &'a Policy,
@@ -118,6 +143,8 @@ impl Sink<'_> {
             message,
             help,
             suppressed: false,
+            pre_existing: false,
+            justification: None,
         });
     }
 }

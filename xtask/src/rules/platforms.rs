@@ -23,25 +23,40 @@ pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
         let copy = post.copy(section);
         let limits = ctx.policy.limits(platform);
         let shared = shared_text(copy, front.link.as_deref(), platform, &post.id);
+        // What the share button adds beyond the copy, for messages.
+        let link_added = front
+            .link
+            .as_deref()
+            .is_some_and(|link| limits.link_in_text && !copy.contains(link));
+        let with_link = if link_added {
+            " with the post's link, which the share button adds,"
+        } else {
+            ""
+        };
         let length = measure::length(platform, &shared);
         if length > limits.max_length {
             let over = length - limits.max_length;
             let start = overflow_offset(platform, copy, limits.max_length);
+            let help = if section.platform == Some(platform) {
+                format!("Shorten it by at least {over}")
+            } else {
+                format!(
+                    "Shorten it by at least {over}, or give {} its own shorter `## {}` section",
+                    platform.id(),
+                    platform.id()
+                )
+            };
             sink.push_each(
                 "platform.length",
                 Severity::Error,
                 section.range.start + start..section.range.end,
                 format!(
-                    "the {} copy is {length} {}, {over} over its limit of {}",
+                    "the {} copy{with_link} is {length} {}, {over} over its limit of {}",
                     platform.id(),
                     platform.length_unit(),
                     limits.max_length
                 ),
-                format!(
-                    "Shorten it by at least {over}, or give {} its own shorter `## {}` section",
-                    platform.id(),
-                    platform.id()
-                ),
+                help,
             );
         }
         if let Some(max_bytes) = limits.max_bytes.filter(|&max| shared.len() > max) {
@@ -74,7 +89,7 @@ pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
                 format!("Keep the {max} that matter most"),
             );
         }
-        links(post, platform, section, &shared, limits, sink);
+        links(post, platform, section, &shared, limits, link_added, sink);
     }
 }
 
@@ -84,9 +99,15 @@ fn links(
     section: &Section,
     shared: &str,
     limits: crate::platform::Limits,
+    link_added: bool,
     sink: &mut Sink,
 ) {
     let copy = post.copy(section);
+    let with_link = if link_added {
+        " with the post's link, which the share button adds,"
+    } else {
+        ""
+    };
     let in_copy = find_urls(copy);
     let count = find_urls(shared).len();
     if !limits.links_clickable {
@@ -109,11 +130,11 @@ fn links(
             Severity::Error,
             range,
             format!(
-                "the {} copy has {count} links; {} allows {max}",
+                "the {} copy{with_link} has {count} links; {} allows {max}",
                 platform.id(),
                 platform.id()
             ),
-            "Keep the most important link".to_string(),
+            format!("Remove links until at most {max} remain"),
         );
     }
 }
@@ -166,9 +187,9 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
         let found = disclosure
             .accepted
             .iter()
-            .filter_map(|phrase| find_phrase(copy, phrase))
+            .filter_map(|phrase| find_phrase(copy, phrase).map(|at| (at, at + phrase.len())))
             .min();
-        let Some(at) = found else {
+        let Some((at, end)) = found else {
             let range = if copy.is_empty() {
                 post.front_range("/platforms", true)
             } else {
@@ -190,10 +211,6 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
         let fold = ctx.policy.limits(platform).fold;
         let past_fold = fold.filter(|&fold| chars_before >= fold);
         let in_trailing_run = trailing_hashtag_run(copy).is_some_and(|run| at >= run);
-        let end = at
-            + copy[at..]
-                .find(char::is_whitespace)
-                .unwrap_or(copy.len() - at);
         let range = section.range.start + at..section.range.start + end;
         if let Some(fold) = past_fold {
             sink.push_each(
