@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Check every post against the policy and the release calendar.
     Check(CheckArgs),
+    /// Start a new post: content/posts/YYYY/MM/<slug>.md with valid front matter.
+    New(NewArgs),
     /// Publish the posts that may be shared now as the advocacy feed and hub.
     Publish(crate::publish::PublishArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
@@ -53,6 +55,31 @@ struct CheckArgs {
     /// Also fail on warnings.
     #[arg(long, value_enum)]
     deny: Option<Deny>,
+}
+
+#[derive(clap::Args)]
+struct NewArgs {
+    /// The post's internal title; the file name is made from it.
+    title: String,
+    /// Networks to write for (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "linkedin")]
+    platform: Vec<crate::platform::Platform>,
+    /// Product ids from policies/calendar.yaml that the post is about.
+    #[arg(long, value_delimiter = ',')]
+    product: Vec<String>,
+    /// Who should share it (default: everyone).
+    #[arg(long, value_delimiter = ',')]
+    audience: Vec<String>,
+    /// When it may be shared: RFC 3339 or a date (default: tomorrow 09:00 in the
+    /// company's time zone, or the products' announcement if that is later).
+    #[arg(long)]
+    publish_at: Option<String>,
+    /// The repository (default: the nearest directory above that holds policies/policy.yaml).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// The current moment, RFC 3339 (default: the clock).
+    #[arg(long)]
+    now: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,6 +110,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::New(args) => run_new(args),
         Command::Publish(args) => crate::publish::run_cli(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
     }
@@ -158,6 +186,103 @@ fn run_check(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn run_new(args: NewArgs) -> ExitCode {
+    let root = match resolve_root(args.root) {
+        Ok(root) => root,
+        Err(e) => return cannot_run(&e),
+    };
+    let setup = match Setup::load(&root) {
+        Ok(setup) => setup,
+        Err(errors) => {
+            let _ = write!(std::io::stderr(), "{}", render::human::render_config_errors(&errors, style_for(&std::io::stderr())));
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let policy = &setup.policy;
+    for product in &args.product {
+        if setup.calendar.product(product).is_none() {
+            let known: Vec<&str> = setup.calendar.products.iter().map(|p| p.id.as_str()).collect();
+            return cannot_run(&format!("unknown product `{product}`; the calendar has: {}", known.join(", ")));
+        }
+    }
+    let now = match args.now.as_deref().map(crate::time::parse_now).transpose() {
+        Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
+        Err(e) => return cannot_run(&e),
+    };
+    let publish_at = match &args.publish_at {
+        Some(text) => match crate::time::parse_moment(text, &policy.timezone, crate::time::DayBound::Start) {
+            Ok(at) => at,
+            Err(e) => return cannot_run(&format!("--publish-at: {e}")),
+        },
+        // Tomorrow morning, or the latest announcement of its products if later.
+        None => match tomorrow_morning(now, &policy.timezone) {
+            Ok(at) => args
+                .product
+                .iter()
+                .filter_map(|id| setup.calendar.product(id)?.announce_at)
+                .fold(at, Ord::max),
+            Err(e) => return cannot_run(&e),
+        },
+    };
+    if crate::scaffold::slug(&args.title).is_empty() {
+        return cannot_run("the title needs letters or digits to make a file name from");
+    }
+    let author = author_name(&root);
+    let disclosure = policy.disclosure.as_ref().and_then(|d| d.accepted.first()).map(String::as_str);
+    let new_post = crate::scaffold::NewPost {
+        title: &args.title,
+        author: &author,
+        platforms: &args.platform,
+        products: &args.product,
+        audiences: &args.audience,
+        publish_at,
+        disclosure,
+    };
+    let relative = crate::scaffold::path(&new_post, &policy.timezone);
+    let path = root.join(&relative);
+    if let Some(dir) = path.parent() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return cannot_run(&format!("cannot create {}: {e}", dir.display()));
+        }
+    }
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+    let written = file.and_then(|mut f| f.write_all(crate::scaffold::render(&new_post, &policy.timezone).as_bytes()));
+    match written {
+        Ok(()) => {
+            println!("Created {relative}");
+            println!("Next: write the copy (and a `## <platform>` section where a network needs its own), then run `cargo xtask check`.");
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            cannot_run(&format!("{relative} already exists; choose another title or edit that post"))
+        }
+        Err(e) => cannot_run(&format!("cannot write {relative}: {e}")),
+    }
+}
+
+/// 09:00 tomorrow in the company's time zone.
+fn tomorrow_morning(now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, String> {
+    let today = now.to_zoned_datetime(tz.clone()).date();
+    today
+        .tomorrow()
+        .and_then(|d| d.at(9, 0, 0, 0).to_zoned_datetime(tz.clone()))
+        .map(|z| z.timestamp())
+        .map_err(|e| format!("cannot compute tomorrow's date: {e}"))
+}
+
+/// The author for a new post: git's user.email before the @, else $USER.
+fn author_name(root: &std::path::Path) -> String {
+    let from_git = git2::Repository::discover(root)
+        .ok()
+        .and_then(|repo| repo.config().ok())
+        .and_then(|config| config.get_string("user.email").ok())
+        .and_then(|email| email.split('@').next().map(str::to_string))
+        .filter(|name| !name.is_empty());
+    from_git
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// Appends the Markdown job summary to `$GITHUB_STEP_SUMMARY`, when set.

@@ -125,3 +125,14 @@ impl Platform {
         }
     }
 }
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+
+    fn from_str(id: &str) -> Result<Platform, String> {
+        Platform::from_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = Platform::ALL.iter().map(|p| p.id()).collect();
+            format!("unknown platform `{id}`; expected one of: {}", ids.join(", "))
+        })
+    }
+}

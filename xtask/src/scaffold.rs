@@ -1,0 +1,104 @@
+//! `cargo xtask new`: the text and path of a new post with valid front matter.
+//! Pure: the caller supplies the moment, the author and the policy, and
+//! writes the file.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::platform::Platform;
+
+pub struct NewPost<'a> {
+    pub title: &'a str,
+    pub author: &'a str,
+    pub platforms: &'a [Platform],
+    pub products: &'a [String],
+    pub audiences: &'a [String],
+    pub publish_at: Timestamp,
+    /// The first accepted disclosure, used in the copy of product posts.
+    pub disclosure: Option<&'a str>,
+}
+
+/// A file-name slug: lowercase ASCII letters and digits joined by hyphens.
+pub fn slug(title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::new();
+    for c in title.nfkd().filter(char::is_ascii) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(80).collect::<String>().trim_end_matches('-').to_string()
+}
+
+/// `content/posts/YYYY/MM/<slug>.md`, dated in the company's time zone.
+pub fn path(post: &NewPost, tz: &TimeZone) -> String {
+    let local = post.publish_at.to_zoned_datetime(tz.clone());
+    format!("content/posts/{:04}/{:02}/{}.md", local.year(), local.month(), slug(post.title))
+}
+
+/// The file's text: front matter that passes the schema, and copy to replace.
+pub fn render(post: &NewPost, tz: &TimeZone) -> String {
+    let list = |items: &[String]| items.join(", ");
+    let platforms: Vec<String> = post.platforms.iter().map(|p| p.id().to_string()).collect();
+    let publish_at = post.publish_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let mut text = String::from("---\n");
+    text.push_str(&format!("title: {}\n", yaml_string(post.title)));
+    text.push_str(&format!("author: {}\n", yaml_string(post.author)));
+    text.push_str("status: draft\n");
+    text.push_str(&format!("platforms: [{}]\n", list(&platforms)));
+    text.push_str(&format!("publish_at: {publish_at}\n"));
+    if !post.products.is_empty() {
+        text.push_str(&format!("products: [{}]\n", list(post.products)));
+    }
+    if !post.audiences.is_empty() {
+        text.push_str(&format!("audiences: [{}]\n", list(post.audiences)));
+    }
+    text.push_str("---\n");
+    let disclosure = match (post.products.is_empty(), post.disclosure) {
+        (false, Some(d)) => format!("{d} "),
+        _ => String::new(),
+    };
+    text.push_str(&format!("{disclosure}Write the copy people will share here: the default for every platform.\n"));
+    if post.platforms.contains(&Platform::X) {
+        text.push_str(&format!("\n## x\n{disclosure}A shorter version for X (280 characters, links count 23).\n"));
+    }
+    text
+}
+
+/// A YAML double-quoted string.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Widget Pro is here!"), "widget-pro-is-here");
+        assert_eq!(slug("Café: 10% off -- today"), "cafe-10-off-today");
+        assert_eq!(slug("!!!"), "");
+    }
+
+    #[test]
+    fn scaffold_passes_the_schema() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let post = NewPost {
+            title: "Widget Pro: \"here\"",
+            author: "jane.doe",
+            platforms: &[Platform::Linkedin, Platform::X],
+            products: &["widget-pro".to_string()],
+            audiences: &[],
+            publish_at: "2026-12-01T16:00:00Z".parse().unwrap(),
+            disclosure: Some("#employee"),
+        };
+        assert_eq!(path(&post, &tz), "content/posts/2026/12/widget-pro-here.md");
+        let parsed = crate::post::Post::parse("p.md".into(), render(&post, &tz).into_bytes());
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(parsed.front.unwrap().title, "Widget Pro: \"here\"");
+        assert_eq!(parsed.sections.len(), 2);
+    }
+}
