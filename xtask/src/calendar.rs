@@ -2,7 +2,6 @@
 //! codenames and announcement dates, and quiet periods.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -88,10 +87,10 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// Loads the calendar; dates use the policy's time zone and quiet period
+    /// Parses the calendar; dates use the policy's time zone and quiet period
     /// categories must be categories of policy rules.
-    pub fn load(root: &Path, policy: &Policy) -> Result<Calendar, Vec<ConfigError>> {
-        let loaded = config::load::<CalendarFile>(root, CALENDAR_PATH, Schema::Calendar)?;
+    pub fn parse(bytes: &[u8], policy: &Policy) -> Result<Calendar, Vec<ConfigError>> {
+        let loaded = config::parse::<CalendarFile>(CALENDAR_PATH, bytes, Schema::Calendar)?;
         let (file, doc) = (loaded.value, loaded.doc);
         let at = |pointer: &str| doc.value_pos(pointer);
         let mut errors = Vec::new();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::calendar::Calendar;
-use crate::config::{CALENDAR_PATH, ConfigError, POLICY_PATH};
+use crate::config::{self, CALENDAR_PATH, ConfigError, POLICY_PATH};
 use crate::finding::{Finding, Severity};
 use crate::matcher::Matcher;
 use crate::media::{self, ImageFile};
@@ -32,6 +32,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// The text of every file that has a finding.
     pub sources: BTreeMap<String, SourceFile>,
+    /// With `--base` and a policy change: what the change does to the posts.
+    pub impact: Option<crate::review::Impact>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +71,17 @@ pub struct Setup {
 
 impl Setup {
     pub fn load(root: &Path) -> Result<Setup, Vec<ConfigError>> {
-        let policy = Policy::load(root, &builtin::ids()).map_err(|e| with_source_lines(root, e))?;
-        let calendar = Calendar::load(root, &policy).map_err(|e| with_source_lines(root, e))?;
+        let policy = config::read(root, POLICY_PATH)?;
+        let calendar = config::read(root, CALENDAR_PATH)?;
+        Setup::parse(&policy, &calendar)
+    }
+
+    /// From the files' bytes (the working tree's, or a revision's).
+    pub fn parse(policy_bytes: &[u8], calendar_bytes: &[u8]) -> Result<Setup, Vec<ConfigError>> {
+        let policy = Policy::parse(policy_bytes, &builtin::ids())
+            .map_err(|e| with_source_lines(e, policy_bytes))?;
+        let calendar = Calendar::parse(calendar_bytes, &policy)
+            .map_err(|e| with_source_lines(e, calendar_bytes))?;
         let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;
         Ok(Setup {
             policy,
@@ -107,37 +118,13 @@ pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
         )]);
     }
     let setup = Setup::load(root)?;
-    let ctx = Context {
-        policy: &setup.policy,
-        calendar: &setup.calendar,
-        matcher: &setup.matcher,
-    };
     let (posts, mut findings) = read_posts(root);
     let mut report = Report {
         posts: posts.len() + findings.len(),
         ..Report::default()
     };
 
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, post) in posts.iter().enumerate() {
-        by_id.entry(post.id.as_str()).or_default().push(i);
-    }
-    for (i, post) in posts.iter().enumerate() {
-        let images: HashMap<String, ImageFile> = post
-            .images()
-            .into_iter()
-            .map(|image| (image.path.clone(), media::inspect(root, &image.path)))
-            .collect();
-        let mut post_findings = rules::evaluate(&ctx, post, &images);
-        if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
-            post_findings.push(duplicate_id(
-                post,
-                others
-                    .iter()
-                    .filter(|&&j| j != i)
-                    .map(|&j| posts[j].path.as_str()),
-            ));
-        }
+    for (post, post_findings) in posts.iter().zip(evaluate_posts(root, &setup, &posts)) {
         if !post_findings.is_empty() {
             report.sources.insert(
                 post.path.clone(),
@@ -156,6 +143,42 @@ pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
         posts,
         report,
     })
+}
+
+/// Every rule on every post under one policy and calendar: one list of
+/// findings per post, in the order of `posts`.
+pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Finding>> {
+    let ctx = Context {
+        policy: &setup.policy,
+        calendar: &setup.calendar,
+        matcher: &setup.matcher,
+    };
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        by_id.entry(post.id.as_str()).or_default().push(i);
+    }
+    posts
+        .iter()
+        .enumerate()
+        .map(|(i, post)| {
+            let images: HashMap<String, ImageFile> = post
+                .images()
+                .into_iter()
+                .map(|image| (image.path.clone(), media::inspect(root, &image.path)))
+                .collect();
+            let mut findings = rules::evaluate(&ctx, post, &images);
+            if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
+                findings.push(duplicate_id(
+                    post,
+                    others
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| posts[j].path.as_str()),
+                ));
+            }
+            findings
+        })
+        .collect()
 }
 
 fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Finding {
@@ -180,6 +203,7 @@ fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Findi
         suppressed: false,
         pre_existing: false,
         justification: None,
+        snippet: None,
     }
 }
 
@@ -239,6 +263,7 @@ fn file_problem(path: String, message: String) -> Finding {
         suppressed: false,
         pre_existing: false,
         justification: None,
+        snippet: None,
     }
 }
 
@@ -250,21 +275,17 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Adds the offending line's text to positioned configuration errors.
-fn with_source_lines(root: &Path, errors: Vec<ConfigError>) -> Vec<ConfigError> {
-    let mut cache: HashMap<String, Option<(String, LineIndex)>> = HashMap::new();
+/// Adds the offending line's text to positioned configuration errors (all
+/// about the one file whose bytes are given).
+fn with_source_lines(errors: Vec<ConfigError>, bytes: &[u8]) -> Vec<ConfigError> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let lines = LineIndex::new(text);
     errors
         .into_iter()
         .map(|mut e| {
             if let Some((line, _)) = e.position {
-                let file = cache.entry(e.path.clone()).or_insert_with(|| {
-                    let text = std::fs::read_to_string(root.join(&e.path)).ok()?;
-                    let lines = LineIndex::new(&text);
-                    Some((text, lines))
-                });
-                e.source_line = file
-                    .as_ref()
-                    .map(|(text, lines)| lines.line_text(text, line).to_string());
+                e.source_line = Some(lines.line_text(text, line).to_string());
             }
             e
         })

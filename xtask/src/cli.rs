@@ -46,9 +46,15 @@ struct CheckArgs {
     /// The repository (default: the nearest directory above that holds policies/policy.yaml).
     #[arg(long)]
     root: Option<PathBuf>,
-    /// The current moment, RFC 3339 (default: the clock). Posts are judged at their own publish_at.
+    /// The current moment, RFC 3339 (default: the clock). Posts are judged at
+    /// their own publish_at; with --base, history is judged at this moment.
     #[arg(long)]
     now: Option<String>,
+    /// Review a change: compare with the merge base of REV and HEAD (for
+    /// example origin/main). Only changed posts can fail; every commit's added
+    /// lines are scanned; a policy change reports its impact.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -147,16 +153,15 @@ fn cannot_run(message: &str) -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    if let Some(now) = &args.now
-        && let Err(e) = crate::time::parse_now(now)
-    {
-        return cannot_run(&e);
-    }
+    let now = match args.now.as_deref().map(crate::time::parse_now).transpose() {
+        Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
+        Err(e) => return cannot_run(&e),
+    };
     let root = match resolve_root(args.root) {
         Ok(root) => root,
         Err(e) => return cannot_run(&e),
     };
-    let checked = match check::run(&root) {
+    let mut checked = match check::run(&root) {
         Ok(checked) => checked,
         Err(errors) => {
             let _ = write!(
@@ -167,6 +172,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    if let Some(rev) = &args.base {
+        let comparison = match crate::git::compare(&root, rev) {
+            Ok(comparison) => comparison,
+            Err(e) => return cannot_run(&e),
+        };
+        checked.report.impact = crate::review::review(&root, &mut checked, &comparison, now);
+    }
     let report = &checked.report;
     let text = match args.format {
         Format::Human => render::human::render(report, style_for(&std::io::stdout())),
@@ -196,15 +208,27 @@ fn run_new(args: NewArgs) -> ExitCode {
     let setup = match Setup::load(&root) {
         Ok(setup) => setup,
         Err(errors) => {
-            let _ = write!(std::io::stderr(), "{}", render::human::render_config_errors(&errors, style_for(&std::io::stderr())));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                render::human::render_config_errors(&errors, style_for(&std::io::stderr()))
+            );
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
     let policy = &setup.policy;
     for product in &args.product {
         if setup.calendar.product(product).is_none() {
-            let known: Vec<&str> = setup.calendar.products.iter().map(|p| p.id.as_str()).collect();
-            return cannot_run(&format!("unknown product `{product}`; the calendar has: {}", known.join(", ")));
+            let known: Vec<&str> = setup
+                .calendar
+                .products
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            return cannot_run(&format!(
+                "unknown product `{product}`; the calendar has: {}",
+                known.join(", ")
+            ));
         }
     }
     let now = match args.now.as_deref().map(crate::time::parse_now).transpose() {
@@ -212,10 +236,12 @@ fn run_new(args: NewArgs) -> ExitCode {
         Err(e) => return cannot_run(&e),
     };
     let publish_at = match &args.publish_at {
-        Some(text) => match crate::time::parse_moment(text, &policy.timezone, crate::time::DayBound::Start) {
-            Ok(at) => at,
-            Err(e) => return cannot_run(&format!("--publish-at: {e}")),
-        },
+        Some(text) => {
+            match crate::time::parse_moment(text, &policy.timezone, crate::time::DayBound::Start) {
+                Ok(at) => at,
+                Err(e) => return cannot_run(&format!("--publish-at: {e}")),
+            }
+        }
         // Tomorrow morning, or the latest announcement of its products if later.
         None => match tomorrow_morning(now, &policy.timezone) {
             Ok(at) => args
@@ -230,7 +256,11 @@ fn run_new(args: NewArgs) -> ExitCode {
         return cannot_run("the title needs letters or digits to make a file name from");
     }
     let author = author_name(&root);
-    let disclosure = policy.disclosure.as_ref().and_then(|d| d.accepted.first()).map(String::as_str);
+    let disclosure = policy
+        .disclosure
+        .as_ref()
+        .and_then(|d| d.accepted.first())
+        .map(String::as_str);
     let new_post = crate::scaffold::NewPost {
         title: &args.title,
         author: &author,
@@ -242,28 +272,38 @@ fn run_new(args: NewArgs) -> ExitCode {
     };
     let relative = crate::scaffold::path(&new_post, &policy.timezone);
     let path = root.join(&relative);
-    if let Some(dir) = path.parent() {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            return cannot_run(&format!("cannot create {}: {e}", dir.display()));
-        }
+    if let Some(dir) = path.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        return cannot_run(&format!("cannot create {}: {e}", dir.display()));
     }
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
-    let written = file.and_then(|mut f| f.write_all(crate::scaffold::render(&new_post, &policy.timezone).as_bytes()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    let written = file.and_then(|mut f| {
+        f.write_all(crate::scaffold::render(&new_post, &policy.timezone).as_bytes())
+    });
     match written {
         Ok(()) => {
             println!("Created {relative}");
-            println!("Next: write the copy (and a `## <platform>` section where a network needs its own), then run `cargo xtask check`.");
+            println!(
+                "Next: write the copy (and a `## <platform>` section where a network needs its own), then run `cargo xtask check`."
+            );
             ExitCode::SUCCESS
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            cannot_run(&format!("{relative} already exists; choose another title or edit that post"))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => cannot_run(&format!(
+            "{relative} already exists; choose another title or edit that post"
+        )),
         Err(e) => cannot_run(&format!("cannot write {relative}: {e}")),
     }
 }
 
 /// 09:00 tomorrow in the company's time zone.
-fn tomorrow_morning(now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, String> {
+fn tomorrow_morning(
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> Result<jiff::Timestamp, String> {
     let today = now.to_zoned_datetime(tz.clone()).date();
     today
         .tomorrow()

@@ -60,28 +60,30 @@ pub struct Loaded<T> {
     pub doc: Document,
 }
 
-/// Reads `root/path`, parses it and validates it against `schema`.
-pub fn load<T: DeserializeOwned>(
-    root: &Path,
-    path: &str,
-    schema: Schema,
-) -> Result<Loaded<T>, Vec<ConfigError>> {
-    let bytes = std::fs::read(root.join(path)).map_err(|e| {
+/// Reads `root/path`.
+pub fn read(root: &Path, path: &str) -> Result<Vec<u8>, Vec<ConfigError>> {
+    std::fs::read(root.join(path)).map_err(|e| {
         vec![ConfigError::file(
             path,
             format!("cannot read the file: {e}"),
         )]
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    })
+}
+
+/// Parses a configuration file's bytes (`path` names it in errors) and
+/// validates it against `schema`.
+pub fn parse<T: DeserializeOwned>(
+    path: &str,
+    bytes: &[u8],
+    schema: Schema,
+) -> Result<Loaded<T>, Vec<ConfigError>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
         vec![ConfigError::file(
             path,
-            format!(
-                "not UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
         )]
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc = yaml::parse(text).map_err(|e| {
         vec![ConfigError {
             path: path.to_string(),

@@ -50,6 +50,10 @@ pub struct Finding {
     /// The `allow` entry's reason, for reports that carry it (SARIF).
     #[serde(skip)]
     pub justification: Option<String>,
+    /// The line to show when it is not the file's current line `line`
+    /// (a line from an older commit).
+    #[serde(skip)]
+    pub snippet: Option<String>,
 }
 
 impl Finding {
@@ -71,6 +75,7 @@ impl Finding {
             suppressed: false,
             pre_existing: false,
             justification: None,
+            snippet: None,
         }
     }
 

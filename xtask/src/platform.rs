@@ -132,7 +132,10 @@ impl std::str::FromStr for Platform {
     fn from_str(id: &str) -> Result<Platform, String> {
         Platform::from_id(id).ok_or_else(|| {
             let ids: Vec<&str> = Platform::ALL.iter().map(|p| p.id()).collect();
-            format!("unknown platform `{id}`; expected one of: {}", ids.join(", "))
+            format!(
+                "unknown platform `{id}`; expected one of: {}",
+                ids.join(", ")
+            )
         })
     }
 }

@@ -5,7 +5,6 @@
 //! the schema has already rejected unknown keys.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -121,8 +120,9 @@ pub struct Policy {
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 impl Policy {
-    pub fn load(root: &Path, builtin_ids: &[&str]) -> Result<Policy, Vec<ConfigError>> {
-        let loaded = config::load::<PolicyFile>(root, POLICY_PATH, Schema::Policy)?;
+    /// Parses and compiles the policy file's bytes.
+    pub fn parse(bytes: &[u8], builtin_ids: &[&str]) -> Result<Policy, Vec<ConfigError>> {
+        let loaded = config::parse::<PolicyFile>(POLICY_PATH, bytes, Schema::Policy)?;
         let (file, doc) = (loaded.value, loaded.doc);
         let mut errors = Vec::new();
         let at = |pointer: &str| doc.value_pos(pointer);

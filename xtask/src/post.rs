@@ -103,6 +103,8 @@ pub enum Field {
     ImagePath,
     ImageAlt,
     Copy(Option<Platform>),
+    /// A line a commit added, outside any post's current text.
+    AddedLine,
 }
 
 impl Field {
@@ -115,6 +117,7 @@ impl Field {
             Field::ImageAlt => "the image's alt text".into(),
             Field::Copy(None) => "the default copy".into(),
             Field::Copy(Some(p)) => format!("the {} copy", p.id()),
+            Field::AddedLine => "an added line".into(),
         }
     }
 }
@@ -140,6 +143,15 @@ enum Origin {
 }
 
 impl TextUnit {
+    /// A text that stands in its file verbatim from byte `at` on.
+    pub fn verbatim(field: Field, text: String, at: usize) -> TextUnit {
+        TextUnit {
+            field,
+            text,
+            origin: Origin::Verbatim(at),
+        }
+    }
+
     /// File byte range of `text[start..end]`.
     pub fn file_range(&self, start: usize, end: usize) -> Range<usize> {
         match &self.origin {
@@ -473,6 +485,7 @@ impl Post {
             suppressed: false,
             pre_existing: false,
             justification: None,
+            snippet: None,
         });
     }
 

@@ -29,20 +29,34 @@ pub fn slug(title: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').chars().take(80).collect::<String>().trim_end_matches('-').to_string()
+    out.trim_end_matches('-')
+        .chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// `content/posts/YYYY/MM/<slug>.md`, dated in the company's time zone.
 pub fn path(post: &NewPost, tz: &TimeZone) -> String {
     let local = post.publish_at.to_zoned_datetime(tz.clone());
-    format!("content/posts/{:04}/{:02}/{}.md", local.year(), local.month(), slug(post.title))
+    format!(
+        "content/posts/{:04}/{:02}/{}.md",
+        local.year(),
+        local.month(),
+        slug(post.title)
+    )
 }
 
 /// The file's text: front matter that passes the schema, and copy to replace.
 pub fn render(post: &NewPost, tz: &TimeZone) -> String {
     let list = |items: &[String]| items.join(", ");
     let platforms: Vec<String> = post.platforms.iter().map(|p| p.id().to_string()).collect();
-    let publish_at = post.publish_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let publish_at = post
+        .publish_at
+        .to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string();
     let mut text = String::from("---\n");
     text.push_str(&format!("title: {}\n", yaml_string(post.title)));
     text.push_str(&format!("author: {}\n", yaml_string(post.author)));
@@ -60,9 +74,13 @@ pub fn render(post: &NewPost, tz: &TimeZone) -> String {
         (false, Some(d)) => format!("{d} "),
         _ => String::new(),
     };
-    text.push_str(&format!("{disclosure}Write the copy people will share here: the default for every platform.\n"));
+    text.push_str(&format!(
+        "{disclosure}Write the copy people will share here: the default for every platform.\n"
+    ));
     if post.platforms.contains(&Platform::X) {
-        text.push_str(&format!("\n## x\n{disclosure}A shorter version for X (280 characters, links count 23).\n"));
+        text.push_str(&format!(
+            "\n## x\n{disclosure}A shorter version for X (280 characters, links count 23).\n"
+        ));
     }
     text
 }

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::check::Report;
 use crate::finding::{Finding, Severity};
+use crate::review::Impact;
 
 /// Where the summary's links point: `https://github.com/<repo>/blob/<sha>/`.
 pub struct Links {
@@ -94,7 +95,41 @@ pub fn summary(report: &Report, links: &Links) -> String {
         );
     }
     out.push_str("\nRun `cargo xtask explain RULE` to learn why a rule exists.\n");
+    if let Some(impact) = &report.impact {
+        impact_section(&mut out, impact);
+    }
     out
+}
+
+fn impact_section(out: &mut String, impact: &Impact) {
+    out.push_str("\n### Impact of the policy change\n\n");
+    if let Some(note) = &impact.note {
+        let _ = writeln!(out, "{}\n", cell(note));
+    }
+    out.push_str("| change | post | rules or dates |\n|---|---|---|\n");
+    for (label, posts) in [
+        ("newly blocked", &impact.newly_blocked),
+        ("newly allowed", &impact.newly_allowed),
+    ] {
+        for p in posts.iter() {
+            let _ = writeln!(
+                out,
+                "| {label} | `{}` | {} |",
+                cell(&p.path),
+                cell(&p.rules.join(", "))
+            );
+        }
+    }
+    for m in &impact.moved {
+        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_string());
+        let _ = writeln!(
+            out,
+            "| publication moves | `{}` | {} → {} |",
+            cell(&m.path),
+            show(&m.from),
+            show(&m.to)
+        );
+    }
 }
 
 fn marker(f: &Finding) -> &'static str {

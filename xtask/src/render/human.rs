@@ -8,6 +8,7 @@ use unicode_width::UnicodeWidthChar;
 use crate::check::{Report, SourceFile};
 use crate::config::ConfigError;
 use crate::finding::{Finding, Severity};
+use crate::review::Impact;
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy)]
@@ -44,8 +45,48 @@ pub fn render(report: &Report, style: Style) -> String {
     for finding in &report.findings {
         finding_block(&mut out, finding, report.sources.get(&finding.path), style);
     }
+    if let Some(impact) = &report.impact {
+        impact_section(&mut out, impact, style);
+    }
     out.push_str(&summary_line(report, style));
     out
+}
+
+fn impact_section(out: &mut String, impact: &Impact, style: Style) {
+    let _ = writeln!(out, "{}", style.bold("impact of the policy change:"));
+    if let Some(note) = &impact.note {
+        let _ = writeln!(out, "  {note}");
+    }
+    let lists = [
+        ("newly blocked", &impact.newly_blocked),
+        ("newly allowed", &impact.newly_allowed),
+    ];
+    for (label, posts) in lists {
+        for p in posts.iter() {
+            let _ = writeln!(out, "  {label}: {} ({})", p.path, p.rules.join(", "));
+        }
+    }
+    for m in &impact.moved {
+        let show = |t: &Option<String>| {
+            t.clone()
+                .unwrap_or_else(|| "never (a product is not announced)".to_string())
+        };
+        let _ = writeln!(
+            out,
+            "  publication moves: {}: {} -> {}",
+            m.path,
+            show(&m.from),
+            show(&m.to)
+        );
+    }
+    if impact.note.is_none()
+        && impact.newly_blocked.is_empty()
+        && impact.newly_allowed.is_empty()
+        && impact.moved.is_empty()
+    {
+        let _ = writeln!(out, "  no post changes verdict or publication date");
+    }
+    out.push('\n');
 }
 
 /// `check: 10 posts, 1 error, 0 warnings, 0 suppressed`
@@ -86,8 +127,11 @@ fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, sty
         r.line,
         r.column
     );
-    if let Some(source) = source {
-        let line = source.lines.line_text(&source.text, r.line);
+    let line = f
+        .snippet
+        .as_deref()
+        .or_else(|| source.map(|s| s.lines.line_text(&s.text, r.line)));
+    if let Some(line) = line {
         let end_column = if r.end_line == r.line {
             r.end_column
         } else {
@@ -116,6 +160,14 @@ fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, sty
             style.frame("="),
             style.bold("help"),
             f.help
+        );
+    }
+    if f.pre_existing {
+        let _ = writeln!(
+            out,
+            "{gutter} {} {}: pre-existing: this post is not part of the change, so it does not fail the check",
+            style.frame("="),
+            style.bold("note")
         );
     }
     if f.suppressed {

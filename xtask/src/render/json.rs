@@ -4,12 +4,15 @@ use serde::Serialize;
 
 use crate::check::Report;
 use crate::finding::Finding;
+use crate::review::Impact;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
     summary: JsonSummary,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<&'a Impact>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +34,7 @@ pub fn render(report: &Report) -> String {
             suppressed: s.suppressed,
         },
         findings: &report.findings,
+        impact: report.impact.as_ref(),
     };
     let mut out = serde_json::to_string_pretty(&json).expect("report serialises");
     out.push('\n');

@@ -240,6 +240,26 @@ Fix: strip the location, for example `exiftool -gps:all= content/media/photo.jpg
         allowable: false,
     },
     Builtin {
+        id: "history.leak",
+        severity: Severity::Error,
+        category: "history",
+        summary: "A commit on the branch added blocked text, even if a later commit removed it",
+        explain: "With `check --base`, every commit between the base and the branch head is read, not only the final files. A codename, an unannounced product's name, an unapproved client's name or a term of an error rule that one commit added under content/ stays in the repository's history after a later commit deletes it: merged, it is in every clone and fork for good.
+
+Fix: rewrite the branch before merging (interactive rebase: edit or drop the commit the finding names), then force-push. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "approval.edited",
+        severity: Severity::Warning,
+        category: "history",
+        summary: "An approved post's text changed after approval",
+        explain: "With `check --base`: a post that was already `status: approved` at the base revision has changed text (copy, title, tags, link or alt text) in this change. The approval was given for the old text; the new text deserves the same review.
+
+Fix: set `status: review` and ask the approver to look again, or revert the change.",
+        allowable: true,
+    },
+    Builtin {
         id: "allow.unknown",
         severity: Severity::Error,
         category: "post",

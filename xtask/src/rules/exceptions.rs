@@ -72,6 +72,7 @@ pub(super) fn quiet_periods(
                 suppressed: false,
                 pre_existing: false,
                 justification: None,
+                snippet: None,
             };
             sink.findings.push(finding);
         }

@@ -5,6 +5,7 @@
 pub mod builtin;
 mod content;
 mod exceptions;
+pub mod history;
 mod images;
 mod links;
 mod platforms;
@@ -145,6 +146,7 @@ impl Sink<'_> {
             suppressed: false,
             pre_existing: false,
             justification: None,
+            snippet: None,
         });
     }
 }

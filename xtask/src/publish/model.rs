@@ -1,0 +1,203 @@
+//! The published feed as plain data: every decision (which text, which
+//! length, which URL) is made here, so the JSON Feed, Atom and hub renderers
+//! only format it and can never disagree.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::encode::percent;
+use super::intent::{self, FEED_SOURCE, Intent};
+use crate::measure;
+use crate::platform::Platform;
+use crate::policy::Policy;
+use crate::post::Post;
+use crate::share::{shared_text, utm_tag};
+
+/// One feed: everything published, or one audience's share of it.
+pub struct Feed<'a> {
+    pub site: &'a Site,
+    /// `None` for the main feed.
+    pub audience: Option<&'a str>,
+    /// Newest first.
+    pub items: Vec<&'a Item>,
+    /// The newest item's date; `now` when there is none.
+    pub updated: Timestamp,
+}
+
+/// What every output shares.
+pub struct Site {
+    pub company: String,
+    /// Ends with `/`; may be relative (`./`).
+    pub base_url: String,
+    /// A stable, host-independent name for Atom ids: the company's first
+    /// domain, else its name as a slug.
+    pub authority: String,
+    pub timezone: TimeZone,
+    pub now: Timestamp,
+    /// Every audience some published post names, sorted.
+    pub audiences: Vec<String>,
+    /// Every network some published post is for, in `Platform` order.
+    pub platforms: Vec<Platform>,
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Where a feed for `audience` lives, relative to the output root.
+    pub fn feed_dir(audience: Option<&str>) -> String {
+        audience.map_or(String::new(), |a| format!("audiences/{a}/"))
+    }
+
+    /// The Atom id of a feed or an entry: `urn:onmessage:<authority>:...`.
+    /// It names the post, not where the feed is hosted, so moving the site
+    /// never makes readers see every entry again.
+    pub fn atom_id(&self, rest: &str) -> String {
+        format!("urn:onmessage:{}:{rest}", self.authority)
+    }
+}
+
+pub struct Item {
+    /// The post id: the JSON Feed item id, stable forever.
+    pub id: String,
+    pub title: String,
+    /// The default copy (else the first platform's), links tagged for the feed.
+    pub content_text: String,
+    pub published: Timestamp,
+    /// The exclusive end of its time in the feed.
+    pub expires: Option<Timestamp>,
+    pub tags: Vec<String>,
+    /// The post's card in the hub: `<base-url>#<id>`.
+    pub url: String,
+    /// The post's link, tagged for the feed.
+    pub external_url: Option<String>,
+    pub image: Option<Image>,
+    /// Empty: everyone.
+    pub audiences: Vec<String>,
+    pub products: Vec<String>,
+    pub platforms: Vec<PlatformCopy>,
+}
+
+impl Item {
+    pub fn for_audience(&self, audience: &str) -> bool {
+        self.audiences.is_empty() || self.audiences.iter().any(|a| a == audience)
+    }
+}
+
+/// An image copied to the output with its metadata removed.
+#[derive(Clone)]
+pub struct Image {
+    /// Relative to the output root: `media/<name>-<hash>.<ext>`.
+    pub file: String,
+    pub url: String,
+    pub alt: String,
+    pub mime: &'static str,
+    pub size: usize,
+}
+
+/// One network's copy of a post, as the employee shares it.
+pub struct PlatformCopy {
+    pub platform: Platform,
+    /// The shared text: UTM-tagged links, plus the post's link where the
+    /// network's intent takes it in the text.
+    pub text: String,
+    /// Counted the way the network counts (`measure::length`).
+    pub length: usize,
+    pub limit: usize,
+    pub intent: Intent,
+    pub share_url: Option<String>,
+    /// The network shows the post's link as a preview card instead of text.
+    pub link_attached: bool,
+}
+
+/// Builds the item for a post that may be published.
+pub fn item(
+    policy: &Policy,
+    site: &Site,
+    post: &Post,
+    published: Timestamp,
+    expires: Option<Timestamp>,
+    products: Vec<String>,
+    image: Option<Image>,
+) -> Option<Item> {
+    let front = post.front.as_ref()?;
+    let link = front.link.as_deref();
+    let platforms: Vec<PlatformCopy> = front
+        .platforms
+        .iter()
+        .filter_map(|&platform| {
+            let copy = post.copy(post.copy_for(platform)?);
+            let text = shared_text(copy, link, platform, &post.id);
+            let tagged_link = link.map(|l| utm_tag(l, platform, &post.id));
+            let intent = intent::intent(platform, tagged_link.as_deref());
+            Some(PlatformCopy {
+                platform,
+                length: measure::length(platform, &text),
+                limit: policy.limits(platform).max_length,
+                share_url: intent.url(&text),
+                link_attached: link.is_some() && !platform.default_limits().link_in_text,
+                intent,
+                text,
+            })
+        })
+        .collect();
+    let default_copy = post
+        .sections
+        .iter()
+        .find(|s| s.platform.is_none())
+        .map(|s| post.copy(s))
+        .filter(|c| !c.is_empty())
+        .or_else(|| {
+            front
+                .platforms
+                .iter()
+                .find_map(|&p| post.copy_for(p))
+                .map(|s| post.copy(s))
+        })
+        .unwrap_or_default();
+    Some(Item {
+        id: post.id.clone(),
+        title: front.title.clone(),
+        content_text: intent::tag_links(default_copy, FEED_SOURCE, &post.id),
+        published,
+        expires,
+        tags: front.tags.clone(),
+        url: site.url(&format!("#{}", percent(&post.id))),
+        external_url: link.map(|l| intent::utm_tag(l, FEED_SOURCE, &post.id)),
+        image,
+        audiences: front.audiences.clone().unwrap_or_default(),
+        products,
+        platforms,
+    })
+}
+
+/// Newest first; ties by id, so the order never depends on the file system.
+pub fn sort_newest_first(items: &mut [Item]) {
+    items.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+}
+
+/// The authority of Atom ids: the first public domain, else a slug of the name.
+pub fn authority(policy: &Policy) -> String {
+    if let Some(domain) = policy.company.domains.first() {
+        return percent(&domain.to_ascii_lowercase());
+    }
+    let slug: String = policy
+        .company
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() {
+        "company".to_string()
+    } else {
+        slug
+    }
+}

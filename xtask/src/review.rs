@@ -1,0 +1,218 @@
+//! `check --base REV`: the pull-request view of a check. Findings in posts the
+//! change does not touch become pre-existing (unless it touches the policy,
+//! calendar or schemas, when every post counts); history adds `history.leak`
+//! and `approval.edited`; a policy change gets its impact on every post.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::calendar::Calendar;
+use crate::check::{self, Checked, Setup};
+use crate::config::{CALENDAR_PATH, POLICY_PATH};
+use crate::finding::{Finding, Severity};
+use crate::git::BaseComparison;
+use crate::matcher::Subject;
+use crate::post::Post;
+use crate::rules::{Context, history};
+use crate::time::{DayBound, parse_moment};
+
+/// What a policy or calendar change does to the posts.
+#[derive(Debug, Default, Serialize)]
+pub struct Impact {
+    /// Posts that pass under the base policy and fail under the new one.
+    pub newly_blocked: Vec<PostImpact>,
+    /// Posts that fail under the base policy and pass under the new one.
+    pub newly_allowed: Vec<PostImpact>,
+    /// Posts whose earliest publication moved because announcements moved.
+    pub moved: Vec<Moved>,
+    /// When the base policy could not be read (it did not exist or was invalid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PostImpact {
+    pub post: String,
+    pub path: String,
+    /// The error rules that make the difference.
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Moved {
+    pub post: String,
+    pub path: String,
+    /// RFC 3339, or null: could never be published.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Applies the comparison with the base to a finished check.
+pub fn review(
+    root: &Path,
+    checked: &mut Checked,
+    comparison: &BaseComparison,
+    now: Timestamp,
+) -> Option<Impact> {
+    let every_post_counts = comparison.touches_policy();
+    if !every_post_counts {
+        for finding in &mut checked.report.findings {
+            if !comparison.changed.contains(&finding.path) {
+                finding.pre_existing = true;
+            }
+        }
+    }
+
+    let setup = &checked.setup;
+    let ctx = Context {
+        policy: &setup.policy,
+        calendar: &setup.calendar,
+        matcher: &setup.matcher,
+    };
+    let posts = &checked.posts;
+    let still_present = |path: &str, text: &str| {
+        posts
+            .iter()
+            .find(|p| p.path == path)
+            .is_some_and(|p| p.text.lines().any(|l| l.trim_end() == text.trim_end()))
+    };
+    let mut added = history::leaks(
+        &ctx,
+        &comparison.added,
+        now,
+        &comparison.merge_base,
+        still_present,
+    );
+    for post in posts
+        .iter()
+        .filter(|p| comparison.changed.contains(&p.path))
+    {
+        if let Some(bytes) = comparison.base_files.get(&post.path) {
+            let base = Post::parse(post.path.clone(), bytes.clone());
+            added.extend(history::approval_edited(
+                &base,
+                post,
+                &comparison.merge_base,
+            ));
+        }
+    }
+    for finding in &added {
+        if let Some(post) = posts
+            .iter()
+            .find(|p| p.path == finding.path && finding.snippet.is_none())
+        {
+            checked
+                .report
+                .sources
+                .entry(post.path.clone())
+                .or_insert_with(|| check::SourceFile {
+                    text: post.text.clone(),
+                    lines: crate::source::LineIndex::new(&post.text),
+                });
+        }
+    }
+    checked.report.findings.extend(added);
+    checked
+        .report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    every_post_counts.then(|| impact(root, checked, comparison))
+}
+
+fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison) -> Impact {
+    let (Some(policy), Some(calendar)) = (
+        comparison.base_files.get(POLICY_PATH),
+        comparison.base_files.get(CALENDAR_PATH),
+    ) else {
+        return Impact {
+            note: Some(format!(
+                "the base has no {POLICY_PATH} and {CALENDAR_PATH} to compare with"
+            )),
+            ..Impact::default()
+        };
+    };
+    let base = match Setup::parse(policy, calendar) {
+        Ok(base) => base,
+        Err(errors) => {
+            let first = errors.first().map(ToString::to_string).unwrap_or_default();
+            return Impact {
+                note: Some(format!(
+                    "the base's policy or calendar is invalid ({first}); impact not computed"
+                )),
+                ..Impact::default()
+            };
+        }
+    };
+    let before = check::evaluate_posts(root, &base, &checked.posts);
+    let mut after: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &checked.report.findings {
+        after.entry(f.path.as_str()).or_default().push(f);
+    }
+    let blocking = |findings: &[&Finding]| -> Vec<String> {
+        let mut rules: Vec<String> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && !f.suppressed && f.rule != "history.leak")
+            .map(|f| f.rule.clone())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    let mut result = Impact::default();
+    for (post, before) in checked.posts.iter().zip(&before) {
+        let before = blocking(&before.iter().collect::<Vec<_>>());
+        let after = blocking(after.get(post.path.as_str()).map_or(&[][..], Vec::as_slice));
+        let entry = |rules: &[String], other: &[String]| PostImpact {
+            post: post.id.clone(),
+            path: post.path.clone(),
+            rules: rules
+                .iter()
+                .filter(|r| !other.contains(r))
+                .cloned()
+                .collect(),
+        };
+        match (before.is_empty(), after.is_empty()) {
+            (true, false) => result.newly_blocked.push(entry(&after, &before)),
+            (false, true) => result.newly_allowed.push(entry(&before, &after)),
+            _ => {}
+        }
+        let from = earliest_publication(&base, post);
+        let to = earliest_publication(&checked.setup, post);
+        if from != to {
+            let show = |t: Option<Timestamp>| t.map(|t| t.to_string());
+            result.moved.push(Moved {
+                post: post.id.clone(),
+                path: post.path.clone(),
+                from: show(from),
+                to: show(to),
+            });
+        }
+    }
+    result
+}
+
+/// The first moment a post may appear in the feed under `setup`: its
+/// `publish_at`, or the latest announcement among the products it declares
+/// or names; `None` if one of them is never announced.
+fn earliest_publication(setup: &Setup, post: &Post) -> Option<Timestamp> {
+    let front = post.front.as_ref()?;
+    let publish_at =
+        parse_moment(&front.publish_at, &setup.policy.timezone, DayBound::Start).ok()?;
+    let mut ids: Vec<&str> = front.products.iter().map(String::as_str).collect();
+    for hit in setup.matcher.scan(&post.text_units()) {
+        if let Subject::ProductName { product } = hit.subject {
+            ids.push(&setup.calendar.products[product].id);
+        }
+    }
+    ids.iter().try_fold(publish_at, |at, id| {
+        Some(at.max(announcement(&setup.calendar, id)?))
+    })
+}
+
+fn announcement(calendar: &Calendar, id: &str) -> Option<Timestamp> {
+    calendar.product(id).and_then(|p| p.announce_at)
+}
