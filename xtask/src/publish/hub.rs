@@ -45,13 +45,13 @@ pub fn platform_name(p: Platform) -> &'static str {
 }
 
 fn day(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned(tz.clone()).strftime("%-d %b %Y").to_string()
+    at.to_zoned_datetime(tz.clone()).strftime("%-d %b %Y").to_string()
 }
 
 /// The last moment to share, as a reader says it: a bare-date expiry ends at
 /// midnight, so it reads as the day before.
 fn until(end: Timestamp, tz: &TimeZone) -> String {
-    let zoned = end.to_zoned(tz.clone());
+    let zoned = end.to_zoned_datetime(tz.clone());
     if zoned.time() == Time::midnight() {
         match zoned.date().yesterday() {
             Ok(date) => date.strftime("%-d %b %Y").to_string(),
