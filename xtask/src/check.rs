@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::calendar::Calendar;
@@ -158,7 +159,7 @@ pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Fin
         by_id.entry(post.id.as_str()).or_default().push(i);
     }
     posts
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, post)| {
             let images: HashMap<String, ImageFile> = post
@@ -211,37 +212,43 @@ fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Findi
 /// reported, not followed: a post must not read files outside the repository.
 fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
     let dir = root.join(POSTS_DIR);
-    let mut posts = Vec::new();
+    let mut files = Vec::new();
     let mut problems = Vec::new();
     if !dir.is_dir() {
-        return (posts, problems);
+        return (Vec::new(), problems);
     }
     for entry in WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
+                let path = e.path().map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
                 problems.push(file_problem(path, format!("cannot read: {e}")));
                 continue;
             }
         };
-        let is_post = entry.file_name().to_string_lossy().ends_with(".md");
-        if !is_post {
+        if !entry.file_name().to_string_lossy().ends_with(".md") {
             continue;
         }
         let path = relative(root, entry.path());
         if entry.path_is_symlink() {
-            problems.push(file_problem(
-                path,
-                "is a symbolic link; posts must be regular files inside the repository".to_string(),
-            ));
+            problems.push(file_problem(path, "is a symbolic link; posts must be regular files inside the repository".to_string()));
         } else if entry.file_type().is_file() {
-            match std::fs::read(entry.path()) {
-                Ok(bytes) => posts.push(Post::parse(path, bytes)),
-                Err(e) => problems.push(file_problem(path, format!("cannot read: {e}"))),
-            }
+            files.push((path, entry.into_path()));
+        }
+    }
+    // Reading and parsing are independent per file: spread them over the cores.
+    let read: Vec<Result<Post, Finding>> = files
+        .into_par_iter()
+        .map(|(path, full)| match std::fs::read(&full) {
+            Ok(bytes) => Ok(Post::parse(path, bytes)),
+            Err(e) => Err(file_problem(path, format!("cannot read: {e}"))),
+        })
+        .collect();
+    let mut posts = Vec::with_capacity(read.len());
+    for result in read {
+        match result {
+            Ok(post) => posts.push(post),
+            Err(problem) => problems.push(problem),
         }
     }
     (posts, problems)

@@ -31,6 +31,8 @@ enum Command {
     New(NewArgs),
     /// Publish the posts that may be shared now as the advocacy feed and hub.
     Publish(crate::publish::PublishArgs),
+    /// Measure check and publish on generated repositories (1k-100k posts) against ripgrep and gitleaks.
+    Bench(crate::bench::BenchArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -117,6 +119,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::New(args) => run_new(args),
+        Command::Bench(args) => crate::bench::run_cli(args),
         Command::Publish(args) => crate::publish::run_cli(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
     }

@@ -24,3 +24,4 @@ pub mod source;
 pub mod time;
 pub mod urls;
 pub mod yaml;
+pub mod bench;
