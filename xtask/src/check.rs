@@ -119,7 +119,7 @@ pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
         )]);
     }
     let setup = Setup::load(root)?;
-    let (posts, mut findings) = read_posts(root);
+    let (posts, mut findings) = read_posts(root, setup.policy.post_bytes);
     let mut report = Report {
         posts: posts.len() + findings.len(),
         ..Report::default()
@@ -210,7 +210,7 @@ fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Findi
 
 /// Reads every `content/posts/**/*.md`, in path order. Symbolic links are
 /// reported, not followed: a post must not read files outside the repository.
-fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
+fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
     let dir = root.join(POSTS_DIR);
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -221,7 +221,9 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
+                let path = e
+                    .path()
+                    .map_or_else(|| POSTS_DIR.to_string(), |p| relative(root, p));
                 problems.push(file_problem(path, format!("cannot read: {e}")));
                 continue;
             }
@@ -231,7 +233,10 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
         }
         let path = relative(root, entry.path());
         if entry.path_is_symlink() {
-            problems.push(file_problem(path, "is a symbolic link; posts must be regular files inside the repository".to_string()));
+            problems.push(file_problem(
+                path,
+                "is a symbolic link; posts must be regular files inside the repository".to_string(),
+            ));
         } else if entry.file_type().is_file() {
             files.push((path, entry.into_path()));
         }
@@ -239,8 +244,9 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
     // Reading and parsing are independent per file: spread them over the cores.
     let read: Vec<Result<Post, Finding>> = files
         .into_par_iter()
-        .map(|(path, full)| match std::fs::read(&full) {
-            Ok(bytes) => Ok(Post::parse(path, bytes)),
+        .map(|(path, full)| match read_at_most(&full, max_bytes) {
+            Ok(Some(bytes)) => Ok(Post::parse(path, bytes)),
+            Ok(None) => Err(too_large(path, max_bytes)),
             Err(e) => Err(file_problem(path, format!("cannot read: {e}"))),
         })
         .collect();
@@ -252,6 +258,28 @@ fn read_posts(root: &Path) -> (Vec<Post>, Vec<Finding>) {
         }
     }
     (posts, problems)
+}
+
+/// The file's bytes, or `None` when it is longer than `max` (never reading
+/// more than `max + 1` bytes of it).
+fn read_at_most(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+fn too_large(path: String, max: u64) -> Finding {
+    Finding::new(
+        "post.too-large",
+        Severity::Error,
+        &path,
+        crate::finding::Region { line: 1, column: 1, end_line: 1, end_column: 1 },
+        format!("the file is larger than {max} bytes, the most a post may be; it was not read"),
+        "Split it or shorten it; a social post is a few kilobytes (the limit is `limits.post_bytes` in policies/policy.yaml)".to_string(),
+    )
 }
 
 fn file_problem(path: String, message: String) -> Finding {

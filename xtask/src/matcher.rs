@@ -12,7 +12,7 @@ use crate::config::{ConfigError, POLICY_PATH};
 
 use crate::calendar::Calendar;
 use crate::normalize::{Normalized, normalize_term};
-use crate::policy::Policy;
+use crate::policy::{MAX_TERMS, Policy};
 use crate::post::TextUnit;
 
 /// What a matched spelling stands for.
@@ -93,6 +93,15 @@ impl Matcher {
             for name in &c.names {
                 add(name, Subject::ClientName { client });
             }
+        }
+        if needles.len() > MAX_TERMS {
+            return Err(ConfigError::file(
+                POLICY_PATH,
+                format!(
+                    "the policy and calendar list {} distinct names and terms; the limit is {MAX_TERMS}",
+                    needles.len()
+                ),
+            ));
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)

@@ -26,6 +26,8 @@ struct PolicyFile {
     #[serde(default)]
     platforms: BTreeMap<Platform, PlatformLimits>,
     #[serde(default)]
+    limits: LimitsFile,
+    #[serde(default)]
     clients: Vec<ClientFile>,
     rules: Vec<RuleFile>,
 }
@@ -61,6 +63,20 @@ pub struct PlatformLimits {
     pub max_hashtags: Option<usize>,
     pub max_links: Option<usize>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+struct LimitsFile {
+    post_bytes: Option<u64>,
+}
+
+/// The largest post read by default: 1 MiB is far beyond any social post.
+pub const DEFAULT_POST_BYTES: u64 = 1 << 20;
+/// Most names and terms the matcher takes (codenames, product and client
+/// names, rule terms together), so a runaway policy fails clearly instead of
+/// exhausting memory.
+pub const MAX_TERMS: usize = 200_000;
+/// Longest policy pattern, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 10_000;
 
 #[derive(Debug, Deserialize)]
 struct ClientFile {
@@ -113,6 +129,8 @@ pub struct Policy {
     pub platforms: BTreeMap<Platform, PlatformLimits>,
     pub clients: Vec<Client>,
     pub rules: Vec<Rule>,
+    /// Largest post file read, in bytes.
+    pub post_bytes: u64,
 }
 
 /// Largest compiled size of one policy pattern: a bigger one is refused
@@ -215,6 +233,14 @@ impl Policy {
             }
             let mut patterns = Vec::with_capacity(r.patterns.len());
             for (j, pattern) in r.patterns.iter().enumerate() {
+                if pattern.len() > MAX_PATTERN_BYTES {
+                    errors.push(ConfigError::at(
+                        POLICY_PATH,
+                        at(&format!("/rules/{i}/patterns/{j}")),
+                        format!("pattern is {} bytes long; the limit is {MAX_PATTERN_BYTES} bytes per pattern", pattern.len()),
+                    ));
+                    continue;
+                }
                 match regex::RegexBuilder::new(pattern)
                     .size_limit(REGEX_SIZE_LIMIT)
                     .build()
@@ -252,6 +278,7 @@ impl Policy {
             platforms: file.platforms,
             clients,
             rules,
+            post_bytes: file.limits.post_bytes.unwrap_or(DEFAULT_POST_BYTES),
         })
     }
 

@@ -272,6 +272,18 @@ impl Post {
             .unwrap_or(&path)
             .trim_end_matches(".md")
             .to_string();
+        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+            let text = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+            let mut post = Post::empty(path, default_id, text);
+            let at = post.text.len();
+            post.problem_at(
+                "post.parse",
+                at..at,
+                "the file is binary (it contains a NUL byte), not a Markdown post",
+                "Posts are UTF-8 text; move images and other files to content/media/.",
+            );
+            return post;
+        }
         let (text, utf8_error) = match String::from_utf8(bytes) {
             Ok(text) => (text, None),
             Err(e) => {
@@ -284,19 +296,7 @@ impl Post {
             Some(rest) => rest.to_string(),
             None => text,
         };
-        let lines = LineIndex::new(&text);
-        let mut post = Post {
-            path,
-            lines,
-            id: default_id,
-            front: None,
-            front_doc: None,
-            headings: Vec::new(),
-            sections: Vec::new(),
-            links: Vec::new(),
-            problems: Vec::new(),
-            text,
-        };
+        let mut post = Post::empty(path, default_id, text);
         if let Some(valid) = utf8_error {
             // Offsets into the lossy text match the original up to the first bad byte.
             post.problem_at(
@@ -331,6 +331,22 @@ impl Post {
         }
         post.parse_body(body_start);
         post
+    }
+
+    /// A post with text and nothing understood yet.
+    fn empty(path: String, id: String, text: String) -> Post {
+        Post {
+            path,
+            lines: LineIndex::new(&text),
+            id,
+            front: None,
+            front_doc: None,
+            headings: Vec::new(),
+            sections: Vec::new(),
+            links: Vec::new(),
+            problems: Vec::new(),
+            text,
+        }
     }
 
     /// Finds the `---` fences. Returns the YAML byte range, where the body

@@ -48,6 +48,16 @@ The check reports a file that is not UTF-8, has no front matter, whose front mat
         allowable: false,
     },
     Builtin {
+        id: "post.too-large",
+        severity: Severity::Error,
+        category: "post",
+        summary: "The post file is larger than the policy's limit",
+        explain: "A social post is a few kilobytes. A file larger than `limits.post_bytes` in policies/policy.yaml (1 MiB unless set) is not read at all, so that a runaway or hostile file cannot slow every check down or exhaust memory; nothing in it is checked or published.
+
+Fix: shorten or split the post; keep images and other files under content/media/.",
+        allowable: false,
+    },
+    Builtin {
         id: "post.schema",
         severity: Severity::Error,
         category: "post",
@@ -208,6 +218,26 @@ Fix: link to a public page on one of our public domains instead.",
 
 Fix: use the full https:// link; if the domain is ours, ask the policy owners to add it.",
         allowable: true,
+    },
+    Builtin {
+        id: "link.scheme",
+        severity: Severity::Error,
+        category: "link",
+        summary: "A javascript:, vbscript:, data: or file: link",
+        explain: "These schemes do not open a page: `javascript:` and `vbscript:` run code in the reader's browser, `data:` can carry a whole page or script, `file:` opens files on the reader's own machine. In a post's `link` or a Markdown link they would reach every employee who shares it, and the hub that publishes it.
+
+Fix: link to an https:// page on one of our domains. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "text.bidi",
+        severity: Severity::Error,
+        category: "text",
+        summary: "Invisible or direction-changing characters that make text read differently than it is",
+        explain: "Unicode bidirectional controls (embeddings, overrides, isolates) reorder how text is displayed, and invisible characters (zero-width space, word joiner, a zero-width joiner between letters) split words without showing it. Together they let text look harmless while saying something else (the \"Trojan Source\" technique), and let a codename hide from search. The check flags them in every part of a post; joiners inside emoji sequences and in scripts that need them are fine.
+
+Fix: delete the character (retype the words around it if your editor does not show it).",
+        allowable: false,
     },
     Builtin {
         id: "image.missing",

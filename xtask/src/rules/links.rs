@@ -4,7 +4,7 @@
 
 use super::{Context, Sink};
 use crate::finding::Severity;
-use crate::post::TextUnit;
+use crate::post::{Post, TextUnit};
 use crate::urls::{find_urls, host_to_ascii, host_within};
 
 /// Shorteners hide the destination from the reader and from this check.
@@ -69,6 +69,40 @@ pub(super) fn check(ctx: &Context, units: &[TextUnit], sink: &mut Sink) {
                     "Check that the page is public, trustworthy and meant to be shared; ask the policy owners to add the domain if it is ours".to_string(),
                 );
             }
+        }
+    }
+}
+
+/// Schemes that run code or read local files instead of opening a page.
+const DANGEROUS_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file"];
+
+/// `link.scheme`: the post's `link`, and every Markdown link and image
+/// destination, must not use a scheme that runs code or reads local files.
+pub(super) fn schemes(post: &Post, sink: &mut Sink) {
+    let front = post
+        .front
+        .as_ref()
+        .and_then(|f| f.link.as_ref())
+        .map(|link| (link.as_str(), post.front_range("/link", false)));
+    let markdown = post.links.iter().map(|l| (l.url.as_str(), l.range.clone()));
+    for (url, range) in front.into_iter().chain(markdown) {
+        // Browsers ignore spaces and control characters inside a scheme.
+        let compact: String = url
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
+        let Some((scheme, _)) = compact.split_once(':') else {
+            continue;
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        if DANGEROUS_SCHEMES.contains(&scheme.as_str()) {
+            sink.push(
+                "link.scheme",
+                Severity::Error,
+                range,
+                format!("a `{scheme}:` link: it runs code or opens local files instead of a page"),
+                "Link to an https:// page on one of our domains".to_string(),
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ mod content;
 mod exceptions;
 pub mod history;
 mod images;
+mod invisible;
 mod links;
 mod platforms;
 mod structure;
@@ -87,6 +88,8 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     platforms::limits(ctx, post, &mut sink);
     platforms::disclosure(ctx, post, &hits, &mut sink);
     links::check(ctx, &units, &mut sink);
+    links::schemes(post, &mut sink);
+    invisible::check(&units, &mut sink);
     images::check(post, images, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
