@@ -242,19 +242,19 @@ fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
         }
     }
     // Reading and parsing are independent per file: spread them over the cores.
-    let read: Vec<Result<Post, Finding>> = files
+    let read: Vec<Result<Post, Box<Finding>>> = files
         .into_par_iter()
         .map(|(path, full)| match read_at_most(&full, max_bytes) {
             Ok(Some(bytes)) => Ok(Post::parse(path, bytes)),
-            Ok(None) => Err(too_large(path, max_bytes)),
-            Err(e) => Err(file_problem(path, format!("cannot read: {e}"))),
+            Ok(None) => Err(Box::new(too_large(path, max_bytes))),
+            Err(e) => Err(Box::new(file_problem(path, format!("cannot read: {e}")))),
         })
         .collect();
     let mut posts = Vec::with_capacity(read.len());
     for result in read {
         match result {
             Ok(post) => posts.push(post),
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(*problem),
         }
     }
     (posts, problems)
