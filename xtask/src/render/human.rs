@@ -181,13 +181,31 @@ fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, sty
     out.push('\n');
 }
 
-/// The line as displayed (tabs as spaces), the display width before the
-/// span, and the width of the span (at least 1).
+/// Characters of a long line shown before and after the span.
+const CONTEXT_BEFORE: usize = 60;
+const CONTEXT_AFTER: usize = 100;
+
+/// The line as displayed (tabs as spaces; a long line cut to a window around
+/// the span, marked with `…`), the display width before the span, and the
+/// width of the span (at least 1).
 fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, usize) {
-    let mut shown = String::with_capacity(line.len());
+    let first = column.saturating_sub(CONTEXT_BEFORE).max(1);
+    let last = end_column.max(column) + CONTEXT_AFTER;
+    let mut shown = String::new();
     let (mut pad, mut marks) = (0, 0);
+    if first > 1 {
+        shown.push('…');
+        pad += 1;
+    }
     for (i, c) in line.chars().enumerate() {
         let col = i + 1;
+        if col < first {
+            continue;
+        }
+        if col > last {
+            shown.push('…');
+            break;
+        }
         let (text, width) = match c {
             '\t' => ("    ".to_string(), 4),
             c if c.is_control() => ("\u{fffd}".to_string(), 1),
@@ -277,5 +295,10 @@ mod tests {
         );
         assert_eq!(underline("\tx", 2, 3), ("    x".to_string(), 4, 1));
         assert_eq!(underline("新製品 x", 5, 6), ("新製品 x".to_string(), 7, 1));
+        let long = format!("{}Falcon{}", "a".repeat(1000), "b".repeat(1000));
+        let (shown, pad, marks) = underline(&long, 1001, 1007);
+        assert_eq!(shown.chars().count(), 1 + 60 + 6 + 100 + 1);
+        assert_eq!((pad, marks), (61, 6));
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
     }
 }

@@ -1,0 +1,27 @@
+//! Normalisation with position mapping: for every whole-word occurrence of a
+//! term in a text, the mapped span lies on character boundaries of the
+//! original text and normalises back to the term.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use xtask::normalize::{Normalized, normalize_term};
+
+fuzz_target!(|input: &str| {
+    let (term, text) = input.split_once('\u{0}').unwrap_or(("falcon", input));
+    let needle = normalize_term(term);
+    if needle.is_empty() {
+        return;
+    }
+    let norm = Normalized::new(text);
+    let mut from = 0;
+    while let Some(i) = norm.text[from..].find(&needle) {
+        let start = from + i;
+        let end = start + needle.len();
+        if norm.is_whole_word(start, end) {
+            let (a, b) = norm.source_range(start, end);
+            assert!(text.is_char_boundary(a) && text.is_char_boundary(b) && a < b);
+            assert_eq!(normalize_term(&text[a..b]), needle, "span {:?} of {:?}", &text[a..b], text);
+        }
+        from = start + norm.text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+});
