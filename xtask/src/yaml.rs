@@ -116,11 +116,22 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message).trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    match line.rfind(" at line ") {
-        Some(i) if line[i..].contains(", column ") => line[..i].to_string(),
-        _ => line.to_string(),
+    let line = match line.rfind(" at line ") {
+        Some(i) if line[i..].contains(", column ") => &line[..i],
+        _ => line,
+    };
+    match line.split_once("budget breached: ") {
+        Some((_, breach)) => format!(
+            "it exceeds the parser's safety limits ({breach}): at most {} values, {} levels of nesting and bounded alias expansion per file",
+            BUDGET_NODES, BUDGET_DEPTH
+        ),
+        None => line.to_string(),
     }
 }
+
+/// serde-saphyr's default budget, which `parse` relies on (named in messages).
+const BUDGET_NODES: usize = 250_000;
+const BUDGET_DEPTH: usize = 64;
 
 /// Escapes a mapping key as a JSON pointer segment (RFC 6901).
 pub fn pointer_segment(key: &str) -> String {
@@ -324,6 +335,13 @@ mod tests {
                 "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
             ));
         }
-        assert!(parse(&yaml).is_err());
+        let err = parse(&yaml).unwrap_err();
+        assert!(err.message.contains("safety limits"), "{err:?}");
+    }
+
+    #[test]
+    fn budget_limits_are_the_parsers() {
+        let budget = serde_saphyr::Budget::default();
+        assert_eq!((budget.max_nodes, budget.max_depth), (BUDGET_NODES, BUDGET_DEPTH));
     }
 }
