@@ -305,7 +305,7 @@ fn oversized_policies_stop_with_the_limit_named() {
     let (code, _, stderr) = repo.check();
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("policies/policy.yaml") && stderr.contains("limit"),
+        stderr.contains("policies/policy.yaml") && stderr.contains("at most 250000 values"),
         "{stderr}"
     );
 }
