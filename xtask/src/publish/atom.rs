@@ -28,11 +28,8 @@ pub fn render(feed: &Feed) -> String {
         Some(a) => site.atom_id(&format!("feed:audience:{a}")),
     };
     m.raw("\n  ").element("id", &[], &feed_id);
-    m.raw("\n  ").element(
-        "title",
-        &[("type", "text")],
-        &title(site, feed.audience),
-    );
+    m.raw("\n  ")
+        .element("title", &[("type", "text")], &title(site, feed.audience));
     m.raw("\n  ")
         .element("subtitle", &[("type", "text")], &description(site));
     m.raw("\n  ")

@@ -45,7 +45,9 @@ pub fn platform_name(p: Platform) -> &'static str {
 }
 
 fn day(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned_datetime(tz.clone()).strftime("%-d %b %Y").to_string()
+    at.to_zoned_datetime(tz.clone())
+        .strftime("%-d %b %Y")
+        .to_string()
 }
 
 /// The last moment to share, as a reader says it: a bare-date expiry ends at
@@ -96,7 +98,9 @@ pub fn render(feed: &Feed) -> String {
             ("href", "feed.json"),
         ],
     );
-    m.raw("\n<style>").raw(STYLE).raw("</style>\n</head>\n<body>\n");
+    m.raw("\n<style>")
+        .raw(STYLE)
+        .raw("</style>\n</head>\n<body>\n");
     m.raw("<a class=\"skip\" href=\"#om_posts\">Skip to the posts</a>\n<div class=\"wrap\">\n");
     header(&mut m, feed);
     m.raw("<main id=\"om_posts\">\n");
@@ -111,7 +115,9 @@ pub fn render(feed: &Feed) -> String {
     }
     m.raw("</main>\n");
     footer(&mut m, site);
-    m.raw("</div>\n<script>").raw(SCRIPT).raw("</script>\n</body>\n</html>\n");
+    m.raw("</div>\n<script>")
+        .raw(SCRIPT)
+        .raw("</script>\n</body>\n</html>\n");
     m.finish()
 }
 
@@ -178,10 +184,8 @@ fn card(m: &mut Markup, site: &Site, item: &Item) {
         m.text(&format!("For {}", item.audiences.join(", ")));
     }
     if let Some(end) = item.expires {
-        m.raw(" · ").text(&format!(
-            "Share until {}",
-            until(end, &site.timezone)
-        ));
+        m.raw(" · ")
+            .text(&format!("Share until {}", until(end, &site.timezone)));
     }
     m.raw("</p>\n");
     if let Some(image) = &item.image {
@@ -260,19 +264,24 @@ fn panel(m: &mut Markup, id: &str, p: &PlatformCopy) {
     m.raw("\n");
     m.element("label", &[("for", &text_id)], &format!("Text for {name}"));
     m.raw("\n");
+    // Tall enough for the text at a typical width, within reason.
+    let lines: usize = p.text.split('\n').map(|l| 1 + l.chars().count() / 64).sum();
+    let rows = lines.clamp(3, 12).to_string();
     // The parser drops one newline right after <textarea>: this one, never the text's.
     m.open(
         "textarea",
         &[
             ("id", &text_id),
-            ("rows", "7"),
+            ("rows", &rows),
             ("aria-describedby", &count_id),
         ],
     );
     m.raw("\n").text(&p.text).close("textarea");
     m.raw("\n");
     m.open("p", &[("class", "count"), ("id", &count_id)]);
-    m.raw("<span class=\"n\">").number(p.length).raw("</span> of ");
+    m.raw("<span class=\"n\">")
+        .number(p.length)
+        .raw("</span> of ");
     m.number(p.limit);
     m.text(match p.platform {
         Platform::X => " characters, as X counts them",
@@ -284,7 +293,11 @@ fn panel(m: &mut Markup, id: &str, p: &PlatformCopy) {
     m.raw("<div class=\"actions\">");
     m.element(
         "button",
-        &[("type", "button"), ("class", "copy")],
+        &[
+            ("type", "button"),
+            ("class", "copy"),
+            ("aria-label", &format!("Copy text for {name}")),
+        ],
         "Copy text",
     );
     if let Some(url) = &p.share_url {
@@ -305,9 +318,9 @@ fn panel(m: &mut Markup, id: &str, p: &PlatformCopy) {
             Some("Instagram has no web sharing: copy the text, then post from the app.")
         }
         (Intent::None, _) => Some("Copy the text, then paste it into a new post."),
-        (Intent::Link { .. }, true) => Some(
-            "Share opens the link with its preview card: paste the copied text into the post.",
-        ),
+        (Intent::Link { .. }, true) => {
+            Some("Share opens the link with its preview card: paste the copied text into the post.")
+        }
         _ => None,
     };
     if let Some(hint) = hint {

@@ -160,7 +160,9 @@ mod tests {
             "https://x.com/intent/post?text=Hi%20%26%20https%3A%2F%2Fexample.com%2Fp"
         );
         assert_eq!(
-            intent(Platform::Linkedin, Some(link)).url("ignored").unwrap(),
+            intent(Platform::Linkedin, Some(link))
+                .url("ignored")
+                .unwrap(),
             "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fexample.com%2Fp%3Futm_source%3Dx"
         );
         assert_eq!(

@@ -212,7 +212,11 @@ pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> 
     site.audiences = audiences;
     site.platforms = Platform::ALL
         .into_iter()
-        .filter(|&p| items.iter().any(|i| i.platforms.iter().any(|c| c.platform == p)))
+        .filter(|&p| {
+            items
+                .iter()
+                .any(|i| i.platforms.iter().any(|c| c.platform == p))
+        })
         .collect();
 
     let main = feed_for(&site, &items, None, now);
@@ -222,7 +226,10 @@ pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> 
     for audience in &site.audiences {
         let feed = feed_for(&site, &items, Some(audience), now);
         let dir = Site::feed_dir(Some(audience));
-        tree.insert(format!("{dir}feed.json"), jsonfeed::render(&feed).into_bytes());
+        tree.insert(
+            format!("{dir}feed.json"),
+            jsonfeed::render(&feed).into_bytes(),
+        );
         tree.insert(format!("{dir}feed.xml"), atom::render(&feed).into_bytes());
     }
     let images = tree.keys().filter(|k| k.starts_with("media/")).count();
@@ -284,7 +291,8 @@ fn published_image(
     }
     let bytes = std::fs::read(root.join(CONTENT_DIR).join(path))
         .map_err(|e| reason(format!("cannot be read: {e}")))?;
-    let (kind, stripped) = strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
+    let (kind, stripped) =
+        strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
     let stem: String = Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().to_ascii_lowercase())
@@ -303,7 +311,7 @@ fn published_image(
     let published = model::Image {
         url: site.url(&file),
         file,
-        alt: image.alt.clone().unwrap_or_default(),
+        alt: model::clean(image.alt.as_deref().unwrap_or_default()),
         mime: kind.mime(),
         size: stripped.len(),
     };
@@ -368,7 +376,11 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
     let outcome = match publish(&opts) {
         Ok(outcome) => outcome,
         Err(Error::Config(errors)) => {
-            let _ = write!(std::io::stderr(), "{}", render_config_errors(&errors, style()));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                render_config_errors(&errors, style())
+            );
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
         Err(Error::CannotRun(message)) => return cannot_run(&message),
@@ -377,9 +389,11 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
     };
     let mut err = String::new();
     for w in &outcome.withheld {
-        let name = w.id.as_deref().map_or(String::new(), |id| format!("`{id}` "));
+        let name =
+            w.id.as_deref()
+                .map_or(String::new(), |id| format!("`{id}` "));
         err.push_str(&format!(
-            "withheld: {name}({}) is due but was not published:\n",
+            "withheld: {name}({}) is approved and due but was withheld:\n",
             w.path
         ));
         for r in &w.reasons {

@@ -7,6 +7,7 @@ use jiff::tz::TimeZone;
 
 use super::encode::percent;
 use super::intent::{self, FEED_SOURCE, Intent};
+use super::markup::xml_allowed;
 use crate::measure;
 use crate::platform::Platform;
 use crate::policy::Policy;
@@ -128,7 +129,7 @@ pub fn item(
         .iter()
         .filter_map(|&platform| {
             let copy = post.copy(post.copy_for(platform)?);
-            let text = shared_text(copy, link, platform, &post.id);
+            let text = clean(&shared_text(copy, link, platform, &post.id));
             let tagged_link = link.map(|l| utm_tag(l, platform, &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             Some(PlatformCopy {
@@ -158,11 +159,11 @@ pub fn item(
         .unwrap_or_default();
     Some(Item {
         id: post.id.clone(),
-        title: front.title.clone(),
-        content_text: intent::tag_links(default_copy, FEED_SOURCE, &post.id),
+        title: clean(&front.title),
+        content_text: clean(&intent::tag_links(default_copy, FEED_SOURCE, &post.id)),
         published,
         expires,
-        tags: front.tags.clone(),
+        tags: front.tags.iter().map(|t| clean(t)).collect(),
         url: site.url(&format!("#{}", percent(&post.id))),
         external_url: link.map(|l| intent::utm_tag(l, FEED_SOURCE, &post.id)),
         image,
@@ -170,6 +171,17 @@ pub fn item(
         products,
         platforms,
     })
+}
+
+/// Text as every output shows it: line breaks as `\n` (a browser's text
+/// area turns `\r\n` into `\n`, so the hub copies what the feeds say) and
+/// no character that XML forbids, so lengths count what is shared.
+pub fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| xml_allowed(c))
+        .collect()
 }
 
 /// Newest first; ties by id, so the order never depends on the file system.
@@ -199,5 +211,16 @@ pub fn authority(policy: &Policy) -> String {
         "company".to_string()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_is_what_every_output_shows() {
+        assert_eq!(clean("a\r\nb\rc\u{1}d\u{c}e\u{FFFE}\tf"), "a\nb\ncde\tf");
+        assert_eq!(clean("日本語 🚀"), "日本語 🚀");
     }
 }

@@ -210,10 +210,8 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "onmessage-output-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("onmessage-output-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
@@ -240,7 +238,10 @@ mod tests {
             Err(WriteError::Stopped)
         ));
         assert_eq!(fs::read_to_string(out.join("feed.json")).unwrap(), "1");
-        assert!(sibling(&out, "new").unwrap().is_dir(), "left as a crash would");
+        assert!(
+            sibling(&out, "new").unwrap().is_dir(),
+            "left as a crash would"
+        );
 
         write_atomically(&out, &second, None).unwrap();
         assert_eq!(fs::read_to_string(out.join("feed.json")).unwrap(), "2");
@@ -261,7 +262,10 @@ mod tests {
         fs::create_dir_all(&new).unwrap();
         fs::write(new.join("feed.json"), "half").unwrap();
         recover(&out, &new, &old).unwrap();
-        assert_eq!(fs::read_to_string(out.join("feed.json")).unwrap(), "previous");
+        assert_eq!(
+            fs::read_to_string(out.join("feed.json")).unwrap(),
+            "previous"
+        );
         assert!(!new.exists() && !old.exists());
         fs::remove_dir_all(dir).unwrap();
     }

@@ -121,7 +121,11 @@ fn verdict(checked: &Checked, post: &Post, now: Timestamp) -> Verdict {
     if published > now {
         return Verdict::Skip("not due yet");
     }
-    let expires = match front.expires_at.as_deref().map(|e| parse_moment(e, tz, DayBound::End)) {
+    let expires = match front
+        .expires_at
+        .as_deref()
+        .map(|e| parse_moment(e, tz, DayBound::End))
+    {
         None => None,
         Some(Ok(at)) => Some(at),
         Some(Err(e)) => return Verdict::Withhold(vec![publish_reason("publish.date", e)]),

@@ -50,7 +50,7 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 pub fn sniff(bytes: &[u8]) -> Result<Kind, String> {
     let unsupported = |what: &str| {
         Err(format!(
-            "{what} images cannot be published (their metadata cannot be removed safely); convert it to PNG, JPEG or WebP"
+            "{what} images are not supported, as their metadata cannot be removed safely; convert it to PNG, JPEG or WebP"
         ))
     };
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -85,7 +85,9 @@ pub fn strip(bytes: &[u8]) -> Result<(Kind, Vec<u8>), String> {
 }
 
 fn be16(b: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?)))
+    Some(usize::from(u16::from_be_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 fn be32(b: &[u8], at: usize) -> Option<usize> {
@@ -197,7 +199,9 @@ fn png(b: &[u8]) -> Result<Vec<u8>, &'static str> {
 }
 
 /// WebP chunks that hold pixels, animation or colour.
-const WEBP_KEEP: [&[u8; 4]; 7] = [b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ANIM", b"ANMF", b"ICCP"];
+const WEBP_KEEP: [&[u8; 4]; 7] = [
+    b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
+];
 const VP8X_EXIF: u8 = 0x08;
 const VP8X_XMP: u8 = 0x04;
 
@@ -212,7 +216,9 @@ fn webp(b: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut i = 12;
     while i < riff_end {
         let len = le32(b, i + 4).ok_or("chunk header cut short")?;
-        let kind: &[u8; 4] = b[i..i + 4].try_into().map_err(|_| "chunk header cut short")?;
+        let kind: &[u8; 4] = b[i..i + 4]
+            .try_into()
+            .map_err(|_| "chunk header cut short")?;
         let end = (i + 8).checked_add(len).ok_or("chunk too long")?;
         if end > riff_end {
             return Err("a chunk runs past the RIFF size");
@@ -293,7 +299,9 @@ mod tests {
         // zlib stored block: one row, filter 0, one grey pixel.
         f.extend(png_chunk(
             b"IDAT",
-            &[0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81],
+            &[
+                0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
+            ],
         ));
         f.extend(png_chunk(b"IEND", &[]));
         f.extend_from_slice(b"trailing secrets");
@@ -330,7 +338,9 @@ mod tests {
         // Kept chunks are byte-identical (their CRCs still hold).
         let idat = png_chunk(
             b"IDAT",
-            &[0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81],
+            &[
+                0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
+            ],
         );
         assert!(out.windows(idat.len()).any(|w| w == idat.as_slice()));
         assert_eq!(strip(&out).unwrap().1, out, "stripping is idempotent");
@@ -358,7 +368,10 @@ mod tests {
         let mut f = vec![0xFF, 0xD8];
         f.extend(&jfif);
         f.extend(jpeg_segment(0xE1, &exif));
-        f.extend(jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>"));
+        f.extend(jpeg_segment(
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>",
+        ));
         f.extend(&icc);
         f.extend(jpeg_segment(0xED, b"Photoshop 3.0\0IPTC: Jane Doe"));
         f.extend(jpeg_segment(0xFE, b"shot at 12 Elm St"));
@@ -427,6 +440,22 @@ mod tests {
         assert_eq!(&out[..4], b"RIFF");
         assert_eq!(&out[8..], expected.as_slice());
         assert!(!has_exif(&out));
+    }
+
+    #[test]
+    fn truncated_and_corrupted_files_never_panic() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(jpeg_segment(0xE1, b"Exif\0\0MM"));
+        jpeg.extend(jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        jpeg.extend([0x12, 0xFF, 0x00, 0xFF, 0xD9]);
+        for file in [png_with_metadata(), jpeg] {
+            for len in 0..file.len() {
+                let _ = strip(&file[..len]);
+                let mut flipped = file.clone();
+                flipped[len] ^= 0xFF;
+                let _ = strip(&flipped);
+            }
+        }
     }
 
     #[test]
