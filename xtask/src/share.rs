@@ -7,10 +7,15 @@ use crate::urls::find_urls;
 
 pub const UTM_MEDIUM: &str = "employee_advocacy";
 
-/// `url` with `utm_source=<platform>&utm_medium=employee_advocacy&utm_campaign=<post id>`
+/// `utm_source` for links read in the feeds and the hub rather than shared
+/// on a network (`external_url`, `content_text`).
+pub const FEED_SOURCE: &str = "feed";
+
+/// `url` with `utm_source=<source>&utm_medium=employee_advocacy&utm_campaign=<post id>`
+/// (the source is a platform id, or `feed` for links read in the feeds)
 /// added to its query, keeping the query and fragment it has. Parameters
 /// the link already sets are left as they are.
-pub fn utm_tag(url: &str, platform: Platform, post_id: &str) -> String {
+pub fn utm_tag(url: &str, source: &str, post_id: &str) -> String {
     let (before_fragment, fragment) = match url.find('#') {
         Some(i) => (&url[..i], &url[i..]),
         None => (url, ""),
@@ -23,7 +28,7 @@ pub fn utm_tag(url: &str, platform: Platform, post_id: &str) -> String {
     };
     let mut out = before_fragment.to_string();
     for (key, value) in [
-        ("utm_source", platform.id()),
+        ("utm_source", source),
         ("utm_medium", UTM_MEDIUM),
         ("utm_campaign", post_id),
     ] {
@@ -48,13 +53,13 @@ pub fn utm_tag(url: &str, platform: Platform, post_id: &str) -> String {
     out
 }
 
-/// The copy with every `http(s)` link UTM-tagged.
-pub fn tag_links(copy: &str, platform: Platform, post_id: &str) -> String {
+/// The copy with every `http(s)` link UTM-tagged for `source`.
+pub fn tag_links(copy: &str, source: &str, post_id: &str) -> String {
     let mut out = String::with_capacity(copy.len() + 64);
     let mut last = 0;
     for url in find_urls(copy).into_iter().filter(|u| u.scheme.is_some()) {
         out.push_str(&copy[last..url.range.start]);
-        out.push_str(&utm_tag(&copy[url.range.clone()], platform, post_id));
+        out.push_str(&utm_tag(&copy[url.range.clone()], source, post_id));
         last = url.range.end;
     }
     out.push_str(&copy[last..]);
@@ -65,14 +70,14 @@ pub fn tag_links(copy: &str, platform: Platform, post_id: &str) -> String {
 /// post's `link` when the network's share intent puts it into the text and
 /// the copy does not already contain it.
 pub fn shared_text(copy: &str, link: Option<&str>, platform: Platform, post_id: &str) -> String {
-    let mut text = tag_links(copy, platform, post_id);
+    let mut text = tag_links(copy, platform.id(), post_id);
     if let Some(link) =
         link.filter(|l| platform.default_limits().link_in_text && !copy.contains(*l))
     {
         if !text.is_empty() {
             text.push(' ');
         }
-        text.push_str(&utm_tag(link, platform, post_id));
+        text.push_str(&utm_tag(link, platform.id(), post_id));
     }
     text
 }
@@ -84,11 +89,11 @@ mod tests {
     #[test]
     fn utm_keeps_query_and_fragment() {
         assert_eq!(
-            utm_tag("https://example.com/a?ref=1#top", Platform::X, "launch"),
+            utm_tag("https://example.com/a?ref=1#top", "x", "launch"),
             "https://example.com/a?ref=1&utm_source=x&utm_medium=employee_advocacy&utm_campaign=launch#top"
         );
         assert_eq!(
-            utm_tag("https://example.com/a?utm_source=news", Platform::X, "p"),
+            utm_tag("https://example.com/a?utm_source=news", "x", "p"),
             "https://example.com/a?utm_source=news&utm_medium=employee_advocacy&utm_campaign=p"
         );
     }

@@ -10,7 +10,6 @@
 
 use super::encode::percent;
 use crate::platform::Platform;
-use crate::urls::find_urls;
 
 /// How a network's Share button works for one post.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,86 +69,10 @@ pub fn intent(platform: Platform, tagged_link: Option<&str>) -> Intent {
     }
 }
 
-/// `utm_source` for links read in the feeds and the hub rather than shared
-/// on a network (`external_url`, `content_text`).
-pub const FEED_SOURCE: &str = "feed";
-
-/// `share::utm_tag` with any `utm_source` (it takes a platform): the query
-/// and fragment are kept, and parameters the link already sets are left alone.
-/// A test keeps the two identical for every platform.
-pub fn utm_tag(url: &str, source: &str, post_id: &str) -> String {
-    let (before_fragment, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
-    let existing = before_fragment.split_once('?').map_or("", |(_, q)| q);
-    let has = |key: &str| {
-        existing
-            .split('&')
-            .any(|pair| pair.split('=').next() == Some(key))
-    };
-    let mut out = before_fragment.to_string();
-    for (key, value) in [
-        ("utm_source", source),
-        ("utm_medium", crate::share::UTM_MEDIUM),
-        ("utm_campaign", post_id),
-    ] {
-        if has(key) {
-            continue;
-        }
-        let separator = match out.contains('?') {
-            false => "?",
-            true if out.ends_with('?') || out.ends_with('&') => "",
-            true => "&",
-        };
-        out.push_str(separator);
-        out.push_str(key);
-        out.push('=');
-        out.push_str(value);
-    }
-    out.push_str(fragment);
-    out
-}
-
-/// `copy` with every `http(s)` link tagged for `source`.
-pub fn tag_links(copy: &str, source: &str, post_id: &str) -> String {
-    let mut out = String::with_capacity(copy.len() + 64);
-    let mut last = 0;
-    for url in find_urls(copy).into_iter().filter(|u| u.scheme.is_some()) {
-        out.push_str(&copy[last..url.range.start]);
-        out.push_str(&utm_tag(&copy[url.range.clone()], source, post_id));
-        last = url.range.end;
-    }
-    out.push_str(&copy[last..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::share;
-
-    #[test]
-    fn utm_matches_share_for_every_platform() {
-        let urls = [
-            "https://example.com/a",
-            "https://example.com/a?ref=1#top",
-            "https://example.com/a?",
-            "https://example.com/a?utm_source=news&x=1",
-            "https://example.com/a?utm_campaign=c#f",
-        ];
-        for platform in Platform::ALL {
-            for url in urls {
-                assert_eq!(
-                    utm_tag(url, platform.id(), "post-1"),
-                    share::utm_tag(url, platform, "post-1"),
-                    "{url}"
-                );
-            }
-            let copy = "See https://example.com/a?b=1. And example.com/x too";
-            assert_eq!(
-                tag_links(copy, platform.id(), "p"),
-                share::tag_links(copy, platform, "p")
-            );
-        }
-    }
 
     #[test]
     fn intents_per_network() {

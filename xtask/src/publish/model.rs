@@ -6,13 +6,13 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::encode::percent;
-use super::intent::{self, FEED_SOURCE, Intent};
+use super::intent::{self, Intent};
 use super::markup::xml_allowed;
 use crate::measure;
 use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::post::Post;
-use crate::share::{shared_text, utm_tag};
+use crate::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
 
 /// One feed: everything published, or one audience's share of it.
 pub struct Feed<'a> {
@@ -130,7 +130,7 @@ pub fn item(
         .filter_map(|&platform| {
             let copy = post.copy(post.copy_for(platform)?);
             let text = clean(&shared_text(copy, link, platform, &post.id));
-            let tagged_link = link.map(|l| utm_tag(l, platform, &post.id));
+            let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             Some(PlatformCopy {
                 platform,
@@ -160,12 +160,12 @@ pub fn item(
     Some(Item {
         id: post.id.clone(),
         title: clean(&front.title),
-        content_text: clean(&intent::tag_links(default_copy, FEED_SOURCE, &post.id)),
+        content_text: clean(&tag_links(default_copy, FEED_SOURCE, &post.id)),
         published,
         expires,
         tags: front.tags.iter().map(|t| clean(t)).collect(),
         url: site.url(&format!("#{}", percent(&post.id))),
-        external_url: link.map(|l| intent::utm_tag(l, FEED_SOURCE, &post.id)),
+        external_url: link.map(|l| utm_tag(l, FEED_SOURCE, &post.id)),
         image,
         audiences: front.audiences.clone().unwrap_or_default(),
         products,

@@ -190,7 +190,7 @@ const CONTEXT_AFTER: usize = 100;
 /// width of the span (at least 1).
 fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, usize) {
     let first = column.saturating_sub(CONTEXT_BEFORE).max(1);
-    let last = end_column.max(column) + CONTEXT_AFTER;
+    let last = end_column.max(column + 1) - 1 + CONTEXT_AFTER;
     let mut shown = String::new();
     let (mut pad, mut marks) = (0, 0);
     if first > 1 {
