@@ -14,8 +14,8 @@ use crate::check::{self, Checked, Setup};
 use crate::config::{CALENDAR_PATH, POLICY_PATH};
 use crate::finding::{Finding, Severity};
 use crate::git::BaseComparison;
-use crate::matcher::Subject;
 use crate::post::Post;
+use crate::publish::select::{self, Verdict};
 use crate::rules::{Context, history};
 use crate::time::{DayBound, parse_moment};
 
@@ -28,6 +28,8 @@ pub struct Impact {
     pub newly_allowed: Vec<PostImpact>,
     /// Posts whose earliest publication moved because announcements moved.
     pub moved: Vec<Moved>,
+    /// Posts that enter or leave the published feed at `--now`.
+    pub feed: Vec<FeedChange>,
     /// When the base policy could not be read (it did not exist or was invalid).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -39,6 +41,16 @@ pub struct PostImpact {
     pub path: String,
     /// The error rules that make the difference.
     pub rules: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeedChange {
+    pub post: String,
+    pub path: String,
+    /// In the feed at `--now` under the base policy and calendar.
+    pub before: bool,
+    /// In the feed at `--now` under the new ones.
+    pub after: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,10 +132,10 @@ pub fn review(
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
-    every_post_counts.then(|| impact(root, checked, comparison))
+    every_post_counts.then(|| impact(root, checked, comparison, now))
 }
 
-fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison) -> Impact {
+fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Timestamp) -> Impact {
     let (Some(policy), Some(calendar)) = (
         comparison.base_files.get(POLICY_PATH),
         comparison.base_files.get(CALENDAR_PATH),
@@ -148,6 +160,13 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison) -> Impact
         }
     };
     let before = check::evaluate_posts(root, &base, &checked.posts);
+    let base_findings: Vec<Finding> = before.iter().flatten().cloned().collect();
+    let in_feed = |setup: &Setup, findings: &[Finding], post: &Post| {
+        matches!(
+            select::verdict(setup, findings, post, now),
+            Verdict::Publish { .. }
+        )
+    };
     let mut after: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &checked.report.findings {
         after.entry(f.path.as_str()).or_default().push(f);
@@ -180,6 +199,16 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison) -> Impact
             (false, true) => result.newly_allowed.push(entry(&before, &after)),
             _ => {}
         }
+        let was = in_feed(&base, &base_findings, post);
+        let is = in_feed(&checked.setup, &checked.report.findings, post);
+        if was != is {
+            result.feed.push(FeedChange {
+                post: post.id.clone(),
+                path: post.path.clone(),
+                before: was,
+                after: is,
+            });
+        }
         let from = earliest_publication(&base, post);
         let to = earliest_publication(&checked.setup, post);
         if from != to {
@@ -202,15 +231,11 @@ fn earliest_publication(setup: &Setup, post: &Post) -> Option<Timestamp> {
     let front = post.front.as_ref()?;
     let publish_at =
         parse_moment(&front.publish_at, &setup.policy.timezone, DayBound::Start).ok()?;
-    let mut ids: Vec<&str> = front.products.iter().map(String::as_str).collect();
-    for hit in setup.matcher.scan(&post.text_units()) {
-        if let Subject::ProductName { product } = hit.subject {
-            ids.push(&setup.calendar.products[product].id);
-        }
-    }
-    ids.iter().try_fold(publish_at, |at, id| {
-        Some(at.max(announcement(&setup.calendar, id)?))
-    })
+    select::products(setup, post)
+        .iter()
+        .try_fold(publish_at, |at, id| {
+            Some(at.max(announcement(&setup.calendar, id)?))
+        })
 }
 
 fn announcement(calendar: &Calendar, id: &str) -> Option<Timestamp> {

@@ -84,15 +84,12 @@ impl Repo {
     }
 
     fn check(&self, extra: &[&str]) -> (i32, Value) {
+        self.check_at("2026-11-20T00:00:00Z", extra)
+    }
+
+    fn check_at(&self, now: &str, extra: &[&str]) -> (i32, Value) {
         let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--now",
-                "2026-11-20T00:00:00Z",
-                "--root",
-            ])
+            .args(["check", "--format", "json", "--now", now, "--root"])
             .arg(&self.root)
             .args(extra)
             .output()
@@ -310,6 +307,18 @@ fn a_calendar_change_reports_the_posts_whose_publication_moves() {
     assert_eq!(
         impact["moved"],
         serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "from": "2026-12-01T16:00:00Z", "to": "2027-01-15T16:00:00Z"}])
+    );
+    assert_eq!(
+        impact["feed"],
+        serde_json::json!([]),
+        "not in the feed on 2026-11-20 either way"
+    );
+
+    // Between the two dates the launch post was live and now leaves the feed.
+    let (_, report) = repo.check_at("2026-12-05T00:00:00Z", &["--base", "base"]);
+    assert_eq!(
+        report["impact"]["feed"],
+        serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "before": true, "after": false}])
     );
 }
 

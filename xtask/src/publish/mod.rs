@@ -194,7 +194,7 @@ pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> 
                 continue;
             }
         };
-        let products = select::products(checked, post);
+        let products = select::products(&checked.setup, post);
         if let Some(item) = model::item(policy, &site, post, published, expires, products, image) {
             items.push(item);
         }

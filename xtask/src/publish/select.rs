@@ -11,7 +11,7 @@
 
 use jiff::Timestamp;
 
-use crate::check::Checked;
+use crate::check::{Checked, Setup};
 use crate::finding::Finding;
 use crate::matcher::Subject;
 use crate::post::{Post, Status};
@@ -60,7 +60,12 @@ pub fn select(checked: &Checked, now: Timestamp) -> Selection<'_> {
     let posts = checked
         .posts
         .iter()
-        .map(|post| (post, verdict(checked, post, now)))
+        .map(|post| {
+            (
+                post,
+                verdict(&checked.setup, &checked.report.findings, post, now),
+            )
+        })
         .collect();
     let unreadable = checked
         .report
@@ -89,10 +94,10 @@ fn reason(f: &Finding) -> Reason {
     }
 }
 
-fn verdict(checked: &Checked, post: &Post, now: Timestamp) -> Verdict {
-    let errors: Vec<Reason> = checked
-        .report
-        .findings
+/// What happens to `post` at `now` under `setup`, given the check's findings
+/// (for every post; this post's are picked out).
+pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp) -> Verdict {
+    let errors: Vec<Reason> = findings
         .iter()
         .filter(|f| f.path == post.path && f.fails(false))
         .map(reason)
@@ -113,7 +118,7 @@ fn verdict(checked: &Checked, post: &Post, now: Timestamp) -> Verdict {
             _ => "in review",
         });
     }
-    let tz = &checked.setup.policy.timezone;
+    let tz = &setup.policy.timezone;
     let published = match parse_moment(&front.publish_at, tz, DayBound::Start) {
         Ok(at) => at,
         Err(e) => return Verdict::Withhold(vec![publish_reason("publish.date", e)]),
@@ -134,8 +139,8 @@ fn verdict(checked: &Checked, post: &Post, now: Timestamp) -> Verdict {
         return Verdict::Skip("expired");
     }
     let mut reasons = errors;
-    for product in products(checked, post) {
-        match checked.setup.calendar.product(&product) {
+    for product in products(setup, post) {
+        match setup.calendar.product(&product) {
             Some(p) if p.is_announced_at(now) => {}
             Some(p) => reasons.push(publish_reason(
                 "publish.embargo",
@@ -173,14 +178,14 @@ fn publish_reason(rule: &str, message: String) -> Reason {
 
 /// The ids of the products a post declares, then those it names without
 /// declaring them, each once.
-pub fn products(checked: &Checked, post: &Post) -> Vec<String> {
+pub fn products(setup: &Setup, post: &Post) -> Vec<String> {
     let mut ids: Vec<String> = post
         .front
         .as_ref()
         .map(|f| f.products.clone())
         .unwrap_or_default();
-    let calendar = &checked.setup.calendar;
-    for hit in checked.setup.matcher.scan(&post.text_units()) {
+    let calendar = &setup.calendar;
+    for hit in setup.matcher.scan(&post.text_units()) {
         if let Subject::ProductName { product } = hit.subject
             && let Some(p) = calendar.products.get(product)
             && !ids.contains(&p.id)

@@ -120,6 +120,14 @@ fn impact_section(out: &mut String, impact: &Impact) {
             );
         }
     }
+    for f in &impact.feed {
+        let change = if f.after {
+            "enters the feed now"
+        } else {
+            "leaves the feed now"
+        };
+        let _ = writeln!(out, "| {change} | `{}` | |", cell(&f.path));
+    }
     for m in &impact.moved {
         let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_string());
         let _ = writeln!(

@@ -66,6 +66,14 @@ fn impact_section(out: &mut String, impact: &Impact, style: Style) {
             let _ = writeln!(out, "  {label}: {} ({})", p.path, p.rules.join(", "));
         }
     }
+    for f in &impact.feed {
+        let change = if f.after {
+            "enters the feed now"
+        } else {
+            "leaves the feed now"
+        };
+        let _ = writeln!(out, "  {change}: {}", f.path);
+    }
     for m in &impact.moved {
         let show = |t: &Option<String>| {
             t.clone()
@@ -83,6 +91,7 @@ fn impact_section(out: &mut String, impact: &Impact, style: Style) {
         && impact.newly_blocked.is_empty()
         && impact.newly_allowed.is_empty()
         && impact.moved.is_empty()
+        && impact.feed.is_empty()
     {
         let _ = writeln!(out, "  no post changes verdict or publication date");
     }
