@@ -919,3 +919,155 @@ fn the_shipped_example_publishes_cleanly() {
     let ids = json_ids(&out.join("feed.json"));
     assert!(ids.contains(&"widget-pro-is-here".to_string()), "{ids:?}");
 }
+
+/// Arguments for a publish of the fixture, as `publish` passes them.
+fn publish_command(root: &Path, now: &str, out: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["publish", "--now", now, "--base-url", BASE, "--root"])
+        .arg(root)
+        .arg("--out")
+        .arg(out);
+    cmd.env_remove("ONMESSAGE_PUBLISH_ABORT_AFTER");
+    cmd
+}
+
+#[test]
+fn racing_publishes_leave_one_whole_result() {
+    let dir = scratch("race");
+    let root = fixture(&dir);
+    let reference = dir.join("reference");
+    let expected = publish(&root, MID_FEBRUARY, &reference).status.code();
+    let out = dir.join("public");
+    let racers: Vec<_> = (0..4)
+        .map(|_| publish_command(&root, MID_FEBRUARY, &out).output())
+        .collect();
+    for racer in racers {
+        let racer = racer.unwrap();
+        assert_eq!(racer.status.code(), expected, "{}", stderr(&racer));
+    }
+    assert_eq!(read_tree(&out), read_tree(&reference));
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with("publish-new") || name.ends_with("publish-old"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A small tmpfs at `dir`, when this test runs as root and may mount; `None`
+/// (with the reason printed) otherwise.
+fn tmpfs(dir: &Path, size: &str) -> Option<Tmpfs> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: needs root to mount a tmpfs");
+        return None;
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        println!("skipped: mounting a tmpfs failed here");
+        return None;
+    }
+    Some(Tmpfs(dir.to_path_buf()))
+}
+
+struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_ends_with_a_clear_error_and_the_previous_output_whole() {
+    let dir = scratch("full-disk");
+    let root = fixture(&dir);
+    let Some(disk) = tmpfs(&dir.join("disk"), "2m") else {
+        return;
+    };
+    let out = disk.0.join("public");
+    let first = publish(&root, MID_JANUARY, &out);
+    assert!(
+        matches!(first.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&first)
+    );
+    let before = read_tree(&out);
+    // Fill what is left of the disk.
+    let filler = disk.0.join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while std::io::Write::write_all(&mut file, &chunk).is_ok() {}
+    drop(file);
+
+    let second = publish(&root, MID_FEBRUARY, &out);
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("No space left on device"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(read_tree(&out), before, "the previous output is untouched");
+}
+
+#[test]
+fn a_read_only_output_ends_with_a_clear_error_and_the_previous_output_whole() {
+    let dir = scratch("read-only");
+    let root = fixture(&dir);
+    let Some(disk) = tmpfs(&dir.join("disk"), "8m") else {
+        return;
+    };
+    let out = disk.0.join("public");
+    let first = publish(&root, MID_JANUARY, &out);
+    assert!(
+        matches!(first.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&first)
+    );
+    let before = read_tree(&out);
+    let remounted = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&disk.0)
+        .status()
+        .unwrap();
+    assert!(remounted.success());
+
+    let second = publish(&root, MID_FEBRUARY, &out);
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("Read-only file system"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(read_tree(&out), before, "the previous output is untouched");
+}
+
+#[test]
+fn a_publish_waits_while_another_holds_the_output() {
+    use std::os::fd::AsRawFd;
+    let dir = scratch("lock");
+    let root = fixture(&dir);
+    let out = dir.join("public");
+    // Hold the lock a running publish would hold.
+    let lock = std::fs::File::create(dir.join(".public.publish-lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let mut waiting = publish_command(&root, MID_FEBRUARY, &out).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "publish did not wait for the lock"
+    );
+    assert!(
+        !out.exists(),
+        "nothing is written while another publish holds the output"
+    );
+    drop(lock);
+    let status = waiting.wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 1)));
+    assert!(out.join("feed.json").is_file());
+}

@@ -99,6 +99,10 @@ pub fn write_atomically(
     if let Some(parent) = new.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
     }
+    // One publish at a time per output: a second one waits here, so two runs
+    // never write into, or clean up, each other's directories.
+    let lock_path = sibling(out, "lock").map_err(WriteError::Io)?;
+    let _lock = lock(&lock_path).map_err(|e| io("lock", &lock_path, e))?;
     recover(out, &new, &old).map_err(|e| io("clean up after an earlier run near", out, e))?;
 
     fs::create_dir(&new).map_err(|e| io("create", &new, e))?;
@@ -128,6 +132,31 @@ pub fn write_atomically(
         sync_dir(parent).map_err(|e| io("sync", parent, e))?;
     }
     Ok(())
+}
+
+/// An exclusive advisory lock, held until the file is dropped.
+#[cfg(unix)]
+fn lock(path: &Path) -> io::Result<fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    // SAFETY: flock on a file descriptor this function owns; no memory is shared.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn lock(path: &Path) -> io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 /// Undoes what a crashed run left: a previous output moved aside but not
