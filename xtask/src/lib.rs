@@ -1,5 +1,6 @@
 //! OnMessage: checks suggested social media posts against the company's
 //! policy and release calendar, and publishes the approved ones.
+pub mod bench;
 pub mod calendar;
 pub mod check;
 pub mod cli;
@@ -24,4 +25,3 @@ pub mod source;
 pub mod time;
 pub mod urls;
 pub mod yaml;
-pub mod bench;

@@ -342,6 +342,9 @@ mod tests {
     #[test]
     fn budget_limits_are_the_parsers() {
         let budget = serde_saphyr::Budget::default();
-        assert_eq!((budget.max_nodes, budget.max_depth), (BUDGET_NODES, BUDGET_DEPTH));
+        assert_eq!(
+            (budget.max_nodes, budget.max_depth),
+            (BUDGET_NODES, BUDGET_DEPTH)
+        );
     }
 }

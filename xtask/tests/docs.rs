@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn read(path: &str) -> String {
@@ -15,7 +18,9 @@ fn read(path: &str) -> String {
 #[test]
 fn readme_quick_start_is_the_two_commands() {
     let readme = read("README.md");
-    let start = readme.find("## Quick start").expect("a quick start section");
+    let start = readme
+        .find("## Quick start")
+        .expect("a quick start section");
     let section = &readme[start..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
     let block = section.split("```").nth(1).expect("a code block");
@@ -43,7 +48,10 @@ fn architecture_names_every_module() {
             }
         }
     }
-    assert!(missing.is_empty(), "ARCHITECTURE.md's code map does not mention: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map does not mention: {missing:?}"
+    );
 }
 
 #[test]
@@ -61,15 +69,34 @@ fn every_reported_rule_id_is_explained() {
             let looks_like_rule = quoted.contains('.')
                 && !quoted.contains(' ')
                 && quoted.split('.').count() == 2
-                && ["post", "product", "client", "disclosure", "platform", "link", "image", "allow", "history", "approval", "text"]
-                    .contains(&quoted.split('.').next().unwrap());
-            if looks_like_rule && !ids.contains(&quoted) && !quoted.ends_with(".md") && !quoted.ends_with(".json") {
+                && [
+                    "post",
+                    "product",
+                    "client",
+                    "disclosure",
+                    "platform",
+                    "link",
+                    "image",
+                    "allow",
+                    "history",
+                    "approval",
+                    "text",
+                ]
+                .contains(&quoted.split('.').next().unwrap());
+            if looks_like_rule
+                && !ids.contains(&quoted)
+                && !quoted.ends_with(".md")
+                && !quoted.ends_with(".json")
+            {
                 unexplained.push(quoted.to_string());
             }
         }
     }
     unexplained.sort();
     unexplained.dedup();
-    assert!(unexplained.is_empty(), "rule ids reported without an explain entry: {unexplained:?}");
+    assert!(
+        unexplained.is_empty(),
+        "rule ids reported without an explain entry: {unexplained:?}"
+    );
     assert!(ids.contains(&"quiet-period"));
 }

@@ -72,7 +72,6 @@ pub fn intent(platform: Platform, tagged_link: Option<&str>) -> Intent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::share;
 
     #[test]
     fn intents_per_network() {
