@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -158,6 +159,19 @@ pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Fin
     for (i, post) in posts.iter().enumerate() {
         by_id.entry(post.id.as_str()).or_default().push(i);
     }
+    // Many posts share an image: look at each file once.
+    let inspected: Mutex<HashMap<String, ImageFile>> = Mutex::new(HashMap::new());
+    let inspect = |path: &str| -> ImageFile {
+        if let Some(known) = inspected.lock().expect("image cache").get(path) {
+            return known.clone();
+        }
+        let found = media::inspect(root, path);
+        inspected
+            .lock()
+            .expect("image cache")
+            .insert(path.to_string(), found.clone());
+        found
+    };
     posts
         .par_iter()
         .enumerate()
@@ -165,7 +179,10 @@ pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Fin
             let images: HashMap<String, ImageFile> = post
                 .images()
                 .into_iter()
-                .map(|image| (image.path.clone(), media::inspect(root, &image.path)))
+                .map(|image| {
+                    let found = inspect(&image.path);
+                    (image.path, found)
+                })
                 .collect();
             let mut findings = rules::evaluate(&ctx, post, &images);
             if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
@@ -241,22 +258,29 @@ fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
             files.push((path, entry.into_path()));
         }
     }
-    // Reading and parsing are independent per file: spread them over the cores.
-    let read: Vec<Result<Post, Box<Finding>>> = files
+    // Reading and parsing are independent per file: spread them over the
+    // cores. Posts are collected straight into their vector, in file order:
+    // no second vector of every post while setting unreadable files apart.
+    let unreadable: Mutex<Vec<(usize, Finding)>> = Mutex::new(Vec::new());
+    let posts: Vec<Post> = files
         .into_par_iter()
-        .map(|(path, full)| match read_at_most(&full, max_bytes) {
-            Ok(Some(bytes)) => Ok(Post::parse(path, bytes)),
-            Ok(None) => Err(Box::new(too_large(path, max_bytes))),
-            Err(e) => Err(Box::new(file_problem(path, format!("cannot read: {e}")))),
+        .enumerate()
+        .filter_map(|(i, (path, full))| {
+            let problem = match read_at_most(&full, max_bytes) {
+                Ok(Some(bytes)) => return Some(Post::parse(path, bytes)),
+                Ok(None) => too_large(path, max_bytes),
+                Err(e) => file_problem(path, format!("cannot read: {e}")),
+            };
+            unreadable
+                .lock()
+                .expect("unreadable files")
+                .push((i, problem));
+            None
         })
         .collect();
-    let mut posts = Vec::with_capacity(read.len());
-    for result in read {
-        match result {
-            Ok(post) => posts.push(post),
-            Err(problem) => problems.push(*problem),
-        }
-    }
+    let mut unreadable = unreadable.into_inner().expect("unreadable files");
+    unreadable.sort_by_key(|(i, _)| *i);
+    problems.extend(unreadable.into_iter().map(|(_, problem)| problem));
     (posts, problems)
 }
 
@@ -264,10 +288,12 @@ fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
 /// more than `max + 1` bytes of it).
 fn read_at_most(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max + 1)
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // Sized from the file's length (when it is known and within the limit):
+    // one read, and no spare capacity kept for as long as the post lives.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(max + 1);
+    let mut bytes = Vec::with_capacity(expected as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 

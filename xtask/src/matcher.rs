@@ -2,6 +2,7 @@
 //! one Aho-Corasick automaton over normalised text, and the policy's regexes
 //! into one `RegexSet`. Scanning a post is then one pass per text unit.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -46,6 +47,10 @@ pub struct Hit {
     /// The original text matched.
     pub text: String,
 }
+
+/// Up to this many policy patterns, each searches on its own (see
+/// `pattern_matches`).
+const SEPARATE_PATTERNS: usize = 32;
 
 /// Compiled size limit of all policy patterns together.
 const PATTERN_SET_SIZE_LIMIT: usize = 64 << 20;
@@ -130,9 +135,19 @@ impl Matcher {
 
     /// Finds every whole-word occurrence of every name in `units`.
     pub fn scan(&self, units: &[TextUnit]) -> Vec<Hit> {
+        thread_local! {
+            static NORMALIZED: RefCell<Normalized> = RefCell::new(Normalized::default());
+        }
+        NORMALIZED.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut norm) => self.scan_with(units, &mut norm),
+            Err(_) => self.scan_with(units, &mut Normalized::default()),
+        })
+    }
+
+    fn scan_with(&self, units: &[TextUnit], norm: &mut Normalized) -> Vec<Hit> {
         let mut hits = Vec::new();
         for (unit_index, unit) in units.iter().enumerate() {
-            let norm = Normalized::new(&unit.text);
+            norm.refill(&unit.text);
             for m in self.automaton.find_overlapping_iter(&norm.text) {
                 if !norm.is_whole_word(m.start(), m.end()) {
                     continue;
@@ -152,13 +167,27 @@ impl Matcher {
         hits
     }
 
-    /// Policy `patterns` matches: (rule index, byte range in the unit text).
+    /// Policy `patterns` matches: (rule index, byte range in the unit text),
+    /// by pattern in policy order, then by position.
+    ///
+    /// With few patterns each one searches on its own: every regex keeps its
+    /// literal prefilter and lazy DFA, where the combined set must fall back
+    /// to the (much slower) PikeVM on any text that defeats its DFA (a
+    /// Unicode `\b` meeting non-ASCII text, or too many DFA states). With
+    /// many patterns, one pass of the set first picks the patterns to run.
+    /// Both give the same matches in the same order.
     pub fn pattern_matches<'a>(
         &'a self,
         policy: &'a Policy,
         text: &'a str,
     ) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
-        self.patterns.matches(text).into_iter().flat_map(move |i| {
+        let selected: Box<dyn Iterator<Item = usize>> =
+            if self.pattern_owners.len() <= SEPARATE_PATTERNS {
+                Box::new(0..self.pattern_owners.len())
+            } else {
+                Box::new(self.patterns.matches(text).into_iter())
+            };
+        selected.flat_map(move |i| {
             let (rule, pattern) = self.pattern_owners[i];
             policy.rules[rule].patterns[pattern]
                 .find_iter(text)

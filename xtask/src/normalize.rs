@@ -30,27 +30,49 @@ pub struct Normalized {
 
 impl Normalized {
     pub fn new(source: &str) -> Self {
-        let mut out = Normalized {
-            text: String::with_capacity(source.len()),
-            origin: Vec::with_capacity(source.len()),
-            boundary: Vec::with_capacity(source.len() + 1),
-        };
+        let mut out = Normalized::default();
+        out.refill(source);
+        out
+    }
+
+    /// Normalises `source` into `self`, reusing its buffers (the matcher
+    /// keeps one per thread, so scanning a post allocates nothing here).
+    pub fn refill(&mut self, source: &str) {
+        let out = self;
+        out.text.clear();
+        out.origin.clear();
+        out.boundary.clear();
+        out.text.reserve(source.len());
+        out.origin.reserve(source.len());
+        out.boundary.reserve(source.len() + 1);
         let mut pending_boundary = true;
         let mut previous_was_lower = false;
-        for (start, c) in source.char_indices() {
-            let range = (start as u32, (start + c.len_utf8()) as u32);
-            if c.is_ascii() {
-                if c.is_ascii_alphanumeric() {
-                    let camel = previous_was_lower && c.is_ascii_uppercase();
-                    out.push(c.to_ascii_lowercase(), range, pending_boundary || camel);
+        let bytes = source.as_bytes();
+        let mut start = 0;
+        while start < bytes.len() {
+            let b = bytes[start];
+            if b.is_ascii() {
+                // The common case, a byte at a time: one byte in, at most one out.
+                if b.is_ascii_alphanumeric() {
+                    let camel = previous_was_lower && b.is_ascii_uppercase();
+                    out.text.push(b.to_ascii_lowercase() as char);
+                    out.origin.push((start as u32, start as u32 + 1));
+                    out.boundary.push(pending_boundary || camel);
                     pending_boundary = false;
-                    previous_was_lower = c.is_ascii_lowercase();
+                    previous_was_lower = b.is_ascii_lowercase();
                 } else {
                     pending_boundary = true;
                     previous_was_lower = false;
                 }
+                start += 1;
                 continue;
             }
+            let c = source[start..]
+                .chars()
+                .next()
+                .expect("a character starts here");
+            let range = (start as u32, (start + c.len_utf8()) as u32);
+            start += c.len_utf8();
             let camel = previous_was_lower && c.is_uppercase();
             let mut emitted_any = false;
             fold_non_ascii(c, &mut |folded| {
@@ -67,7 +89,6 @@ impl Normalized {
             }
         }
         out.boundary.push(true);
-        out
     }
 
     fn push(&mut self, c: char, origin: (u32, u32), boundary: bool) {

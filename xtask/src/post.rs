@@ -7,12 +7,13 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
 use crate::platform::Platform;
 use crate::schema::{self, Schema};
 use crate::source::LineIndex;
-use crate::yaml::{self, Document};
+use crate::yaml::{self, Document, Pos};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -247,12 +248,183 @@ pub struct Post {
     pub problems: Vec<Finding>,
 }
 
+/// What a post keeps of its parsed front matter: the YAML document itself
+/// (a JSON value and two maps of pointer strings, several kilobytes a post)
+/// is dropped after parsing; its positions and the strings that become text
+/// units stay, packed. Lookups answer exactly as `Document`'s did.
 #[derive(Debug)]
 struct FrontDoc {
-    doc: Document,
+    positions: Positions,
+    /// (pointer, field, text) of every front matter string a reader sees,
+    /// in text-unit order: `FRONT_TEXT_FIELDS`, then the tags.
+    texts: Vec<(String, Field, String)>,
     /// File byte offset and 0-based line of the first YAML line.
     start: usize,
     first_line: usize,
+}
+
+impl FrontDoc {
+    fn new(doc: &Document, start: usize, first_line: usize) -> FrontDoc {
+        let mut texts = Vec::new();
+        let mut push = |pointer: &str, field: Field| {
+            if let Some(text) = doc.value.pointer(pointer).and_then(|v| v.as_str()) {
+                texts.push((pointer.to_string(), field, text.to_string()));
+            }
+        };
+        for (pointer, field) in FRONT_TEXT_FIELDS {
+            push(pointer, field);
+        }
+        let tags = doc
+            .value
+            .get("tags")
+            .and_then(|t| t.as_array())
+            .map_or(0, Vec::len);
+        for i in 0..tags {
+            push(&format!("/tags/{i}"), Field::Tag);
+        }
+        FrontDoc {
+            positions: Positions::new(doc),
+            texts,
+            start,
+            first_line,
+        }
+    }
+}
+
+/// A `yaml::Pos` in 16 bytes.
+#[derive(Clone, Copy, Debug)]
+struct PackedPos {
+    line: u32,
+    column: u32,
+    /// `NO_BYTES` for `bytes: None`.
+    start: u32,
+    end: u32,
+}
+
+const NO_BYTES: u32 = u32::MAX;
+
+impl PackedPos {
+    fn pack(pos: Pos) -> PackedPos {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX - 1);
+        let (start, end) = pos
+            .bytes
+            .map_or((NO_BYTES, NO_BYTES), |(a, b)| (narrow(a), narrow(b)));
+        PackedPos {
+            line: narrow(pos.line),
+            column: narrow(pos.column),
+            start,
+            end,
+        }
+    }
+
+    fn unpack(self) -> Pos {
+        Pos {
+            line: self.line as usize,
+            column: self.column as usize,
+            bytes: (self.start != NO_BYTES).then_some((self.start as usize, self.end as usize)),
+        }
+    }
+}
+
+/// The value and key position of every node of a YAML document, by JSON
+/// pointer: the pointers in one string, the entries sorted by pointer.
+#[derive(Debug, Default)]
+struct Positions {
+    pointers: String,
+    /// (pointer start, pointer end, value position, key position).
+    entries: Vec<(u32, u32, PackedPos, PackedPos)>,
+}
+
+impl Positions {
+    /// Every node of `doc.value` with `doc`'s answers for it. `Document`
+    /// records a position for every node, and falls back from a pointer to
+    /// its parent; for any other pointer the same walk here ends at the same
+    /// node, so `value_pos` and `key_pos` answer as `Document`'s did.
+    fn new(doc: &Document) -> Positions {
+        fn walk(
+            value: &Value,
+            pointer: &mut String,
+            doc: &Document,
+            out: &mut Vec<(String, Pos, Pos)>,
+        ) {
+            out.push((
+                pointer.clone(),
+                doc.value_pos(pointer),
+                doc.key_pos(pointer),
+            ));
+            let len = pointer.len();
+            match value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        pointer.push('/');
+                        pointer.push_str(&i.to_string());
+                        walk(item, pointer, doc, out);
+                        pointer.truncate(len);
+                    }
+                }
+                Value::Object(map) => {
+                    for (key, item) in map {
+                        pointer.push('/');
+                        pointer.push_str(&yaml::pointer_segment(key));
+                        walk(item, pointer, doc, out);
+                        pointer.truncate(len);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut nodes = Vec::new();
+        walk(&doc.value, &mut String::new(), doc, &mut nodes);
+        nodes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Positions {
+            pointers: String::with_capacity(nodes.iter().map(|n| n.0.len()).sum()),
+            entries: Vec::with_capacity(nodes.len()),
+        };
+        for (pointer, value, key) in nodes {
+            let start = out.pointers.len() as u32;
+            out.pointers.push_str(&pointer);
+            out.entries.push((
+                start,
+                out.pointers.len() as u32,
+                PackedPos::pack(value),
+                PackedPos::pack(key),
+            ));
+        }
+        out
+    }
+
+    fn get(&self, pointer: &str) -> Option<&(u32, u32, PackedPos, PackedPos)> {
+        self.entries
+            .binary_search_by(|e| self.pointers[e.0 as usize..e.1 as usize].cmp(pointer))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// As `Document::value_pos`.
+    fn value_pos(&self, pointer: &str) -> Pos {
+        let mut p = pointer;
+        loop {
+            if let Some(e) = self.get(p) {
+                return e.2.unpack();
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Pos {
+                        line: 1,
+                        column: 1,
+                        bytes: None,
+                    };
+                }
+            }
+        }
+    }
+
+    /// As `Document::key_pos`.
+    fn key_pos(&self, pointer: &str) -> Pos {
+        self.get(pointer)
+            .map_or_else(|| self.value_pos(pointer), |e| e.3.unpack())
+    }
 }
 
 /// Front matter pointers that hold text a reader sees.
@@ -320,14 +492,7 @@ impl Post {
                     "Fix the YAML syntax; quote values that contain `: ` or start with a special character.",
                 );
             }
-            Ok(doc) => {
-                let front = FrontDoc {
-                    doc,
-                    start: yaml_range.start,
-                    first_line,
-                };
-                post.apply_front_matter(front);
-            }
+            Ok(doc) => post.apply_front_matter(doc, yaml_range.start, first_line),
         }
         post.parse_body(body_start);
         post
@@ -381,12 +546,12 @@ impl Post {
         None
     }
 
-    fn apply_front_matter(&mut self, front: FrontDoc) {
-        let violations = schema::validate(Schema::Post, &front.doc);
+    fn apply_front_matter(&mut self, doc: Document, start: usize, first_line: usize) {
+        let violations = schema::validate(Schema::Post, &doc);
         for v in &violations {
             let offset = self
                 .lines
-                .offset(&self.text, front.first_line + v.pos.line, v.pos.column);
+                .offset(&self.text, first_line + v.pos.line, v.pos.column);
             let end = v.pos.bytes.map_or(offset, |(a, b)| offset + (b - a));
             let help = if v.message.starts_with("unknown key") {
                 "Remove the key or fix its spelling; the post schema is schemas/post.schema.json."
@@ -398,7 +563,7 @@ impl Post {
             self.problem_at("post.schema", offset..end, &v.message, help);
         }
         if violations.is_empty() {
-            match serde_json::from_value::<FrontMatter>(front.doc.value.clone()) {
+            match FrontMatter::deserialize(&doc.value) {
                 Ok(fm) => {
                     if let Some(id) = &fm.id {
                         self.id = id.clone();
@@ -413,7 +578,7 @@ impl Post {
                 ),
             }
         }
-        self.front_doc = Some(front);
+        self.front_doc = Some(FrontDoc::new(&doc, start, first_line));
     }
 
     fn parse_body(&mut self, body_start: usize) {
@@ -522,22 +687,10 @@ impl Post {
     pub fn text_units(&self) -> Vec<TextUnit> {
         let mut units = Vec::new();
         if let Some(front) = &self.front_doc {
-            let mut push = |pointer: &str, field: Field| {
-                if let Some(unit) = self.front_unit(front, pointer, field) {
+            for (pointer, field, text) in &front.texts {
+                if let Some(unit) = self.front_unit(front, pointer, *field, text) {
                     units.push(unit);
                 }
-            };
-            for (pointer, field) in FRONT_TEXT_FIELDS {
-                push(pointer, field);
-            }
-            let tags = front
-                .doc
-                .value
-                .get("tags")
-                .and_then(|t| t.as_array())
-                .map_or(0, Vec::len);
-            for i in 0..tags {
-                push(&format!("/tags/{i}"), Field::Tag);
             }
         }
         for section in &self.sections {
@@ -550,9 +703,15 @@ impl Post {
         units
     }
 
-    fn front_unit(&self, front: &FrontDoc, pointer: &str, field: Field) -> Option<TextUnit> {
-        let text = front.doc.value.pointer(pointer)?.as_str()?.to_string();
-        let (a, b) = front.doc.value_pos(pointer).bytes?;
+    fn front_unit(
+        &self,
+        front: &FrontDoc,
+        pointer: &str,
+        field: Field,
+        text: &str,
+    ) -> Option<TextUnit> {
+        let (a, b) = front.positions.value_pos(pointer).bytes?;
+        let text = text.to_string();
         let whole = front.start + a..front.start + b;
         let raw = &self.text[whole.clone()];
         let origin = if raw == text {
@@ -606,9 +765,9 @@ impl Post {
             return 0..0;
         };
         let pos = if key {
-            front.doc.key_pos(pointer)
+            front.positions.key_pos(pointer)
         } else {
-            front.doc.value_pos(pointer)
+            front.positions.value_pos(pointer)
         };
         let start = self
             .lines

@@ -2,6 +2,9 @@
 //! without a second look; no plain `http://` or shorteners that hide where
 //! they go.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::{Context, Sink};
 use crate::finding::Severity;
 use crate::post::{Post, TextUnit};
@@ -25,12 +28,42 @@ const SHORTENERS: &[&str] = &[
     "s.id",
 ];
 
+/// The policy's internal and public domains in the form hosts are compared
+/// in. Converting them (IDNA) for every post was a measurable share of a
+/// check, so each thread keeps the last conversion, keyed by the lists.
+fn normalised_domains(ctx: &Context) -> Rc<(Vec<String>, Vec<String>)> {
+    type Cached = (Vec<String>, Vec<String>, Rc<(Vec<String>, Vec<String>)>);
+    thread_local! {
+        static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    }
+    let company = &ctx.policy.company;
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((internal_in, ours_in, normalised)) = &*cache
+            && *internal_in == company.internal_domains
+            && *ours_in == company.domains
+        {
+            return Rc::clone(normalised);
+        }
+        let normalise = |domains: &[String]| -> Vec<String> {
+            domains.iter().filter_map(|d| host_to_ascii(d)).collect()
+        };
+        let normalised = Rc::new((
+            normalise(&company.internal_domains),
+            normalise(&company.domains),
+        ));
+        *cache = Some((
+            company.internal_domains.clone(),
+            company.domains.clone(),
+            Rc::clone(&normalised),
+        ));
+        normalised
+    })
+}
+
 pub(super) fn check(ctx: &Context, units: &[TextUnit], sink: &mut Sink) {
-    let normalise = |domains: &[String]| -> Vec<String> {
-        domains.iter().filter_map(|d| host_to_ascii(d)).collect()
-    };
-    let internal = normalise(&ctx.policy.company.internal_domains);
-    let ours = normalise(&ctx.policy.company.domains);
+    let domains = normalised_domains(ctx);
+    let (internal, ours) = (&domains.0, &domains.1);
     for unit in units {
         for url in find_urls(&unit.text) {
             let range = unit.file_range(url.range.start, url.range.end);

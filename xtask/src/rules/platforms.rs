@@ -72,7 +72,11 @@ pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
                 "Shorten it; emoji and non-Latin characters take several bytes each".to_string(),
             );
         }
-        let tags = hashtags(copy);
+        // Counted only where the platform has a limit.
+        let tags = limits
+            .max_hashtags
+            .map(|_| hashtags(copy))
+            .unwrap_or_default();
         if let Some(max) = limits.max_hashtags.filter(|&max| tags.len() > max) {
             let first_excess = &tags[max];
             sink.push_each(
@@ -108,8 +112,13 @@ fn links(
     } else {
         ""
     };
-    let in_copy = find_urls(copy);
-    let count = find_urls(shared).len();
+    // Found only where a rule below reads them.
+    let in_copy = if !limits.links_clickable || limits.max_links.is_some() {
+        find_urls(copy)
+    } else {
+        Vec::new()
+    };
+    let count = limits.max_links.map_or(0, |_| find_urls(shared).len());
     if !limits.links_clickable {
         for url in &in_copy {
             sink.push_each(
@@ -184,10 +193,13 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
         };
         let copy = post.copy(section);
         let first_line_end = copy.find('\n').unwrap_or(copy.len());
+        let lower_copy = copy.to_lowercase();
         let found = disclosure
             .accepted
             .iter()
-            .filter_map(|phrase| find_phrase(copy, phrase).map(|at| (at, at + phrase.len())))
+            .filter_map(|phrase| {
+                find_phrase_in(copy, &lower_copy, phrase).map(|at| (at, at + phrase.len()))
+            })
             .min();
         let Some((at, end)) = found else {
             let range = if copy.is_empty() {
@@ -210,7 +222,6 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
         let chars_before = copy[..at].chars().count();
         let fold = ctx.policy.limits(platform).fold;
         let past_fold = fold.filter(|&fold| chars_before >= fold);
-        let in_trailing_run = trailing_hashtag_run(copy).is_some_and(|run| at >= run);
         let range = section.range.start + at..section.range.start + end;
         if let Some(fold) = past_fold {
             sink.push_each(
@@ -224,7 +235,7 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
                 ),
                 "Move the disclosure into the first sentence".to_string(),
             );
-        } else if in_trailing_run {
+        } else if trailing_hashtag_run(copy).is_some_and(|run| at >= run) {
             sink.push_each(
                 "disclosure.buried",
                 Severity::Warning,
@@ -241,8 +252,13 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
 
 /// First case-insensitive occurrence of `phrase` in `text` standing as its
 /// own word (`#employee` does not count inside `#employees`).
+#[cfg(test)]
 fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    let lower_text = text.to_lowercase();
+    find_phrase_in(text, &text.to_lowercase(), phrase)
+}
+
+/// `find_phrase` with `text.to_lowercase()` computed once by the caller.
+fn find_phrase_in(text: &str, lower_text: &str, phrase: &str) -> Option<usize> {
     let lower_phrase = phrase.to_lowercase();
     if lower_text.len() != text.len() {
         // Lowercasing changed lengths (rare scripts): fall back to exact case.
