@@ -20,7 +20,13 @@ fuzz_target!(|input: &str| {
         if norm.is_whole_word(start, end) {
             let (a, b) = norm.source_range(start, end);
             assert!(text.is_char_boundary(a) && text.is_char_boundary(b) && a < b);
-            assert_eq!(normalize_term(&text[a..b]), needle, "span {:?} of {:?}", &text[a..b], text);
+            assert_eq!(
+                normalize_term(&text[a..b]),
+                needle,
+                "span {:?} of {:?}",
+                &text[a..b],
+                text
+            );
         }
         from = start + norm.text[start..].chars().next().map_or(1, char::len_utf8);
     }

@@ -12,12 +12,29 @@ fuzz_target!(|input: &str| {
     let help = parts.next().unwrap_or_default();
     let path = parts.next().unwrap_or("content/posts/p.md");
     let rule = parts.next().unwrap_or("tone.negative");
-    let region = Region { line: 1 + input.len() % 7, column: 1 + input.len() % 13, end_line: 2, end_column: 3 };
+    let region = Region {
+        line: 1 + input.len() % 7,
+        column: 1 + input.len() % 13,
+        end_line: 2,
+        end_column: 3,
+    };
     let severity = [Severity::Error, Severity::Warning, Severity::Info][input.len() % 3];
-    let finding = Finding::new(rule, severity, path, region, message.to_string(), help.to_string());
-    let report = Report { posts: 1, findings: vec![finding.clone(), finding], ..Report::default() };
+    let finding = Finding::new(
+        rule,
+        severity,
+        path,
+        region,
+        message.to_string(),
+        help.to_string(),
+    );
+    let report = Report {
+        posts: 1,
+        findings: vec![finding.clone(), finding],
+        ..Report::default()
+    };
 
-    let json: serde_json::Value = serde_json::from_str(&xtask::render::json::render(&report)).expect("the JSON report parses");
+    let json: serde_json::Value = serde_json::from_str(&xtask::render::json::render(&report))
+        .expect("the JSON report parses");
     assert_eq!(json["findings"][0]["message"], message);
     assert_eq!(json["findings"][1]["path"], path);
 
