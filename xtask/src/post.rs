@@ -656,18 +656,14 @@ impl Post {
 
     fn problem_at(&mut self, rule: &str, range: Range<usize>, message: &str, help: &str) {
         let region = self.lines.region(&self.text, range.start, range.end);
-        self.problems.push(Finding {
-            rule: rule.to_string(),
-            severity: Severity::Error,
-            path: self.path.clone(),
+        self.problems.push(Finding::new(
+            rule,
+            Severity::Error,
+            &self.path,
             region,
-            message: message.to_string(),
-            help: help.to_string(),
-            suppressed: false,
-            pre_existing: false,
-            justification: None,
-            snippet: None,
-        });
+            message.to_string(),
+            help.to_string(),
+        ));
     }
 
     pub fn copy(&self, section: &Section) -> &str {

@@ -139,18 +139,14 @@ impl Sink<'_> {
             .post
             .lines
             .region(&self.post.text, range.start, range.end);
-        self.findings.push(Finding {
-            rule: rule.to_string(),
+        self.findings.push(Finding::new(
+            rule,
             severity,
-            path: self.post.path.clone(),
+            &self.post.path,
             region,
             message,
             help,
-            suppressed: false,
-            pre_existing: false,
-            justification: None,
-            snippet: None,
-        });
+        ));
     }
 }
 
