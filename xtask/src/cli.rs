@@ -145,6 +145,17 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
     }
 }
 
+/// The policy or calendar is invalid: say where, and exit 2.
+fn config_errors(errors: &[crate::config::ConfigError]) -> ExitCode {
+    let style = style_for(&std::io::stderr());
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        render::human::render_config_errors(errors, style)
+    );
+    ExitCode::from(EXIT_CANNOT_RUN)
+}
+
 fn cannot_run(message: &str) -> ExitCode {
     let style = style_for(&std::io::stderr());
     let _ = write!(
@@ -166,14 +177,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let mut checked = match check::run(&root) {
         Ok(checked) => checked,
-        Err(errors) => {
-            let _ = write!(
-                std::io::stderr(),
-                "{}",
-                render::human::render_config_errors(&errors, style_for(&std::io::stderr()))
-            );
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(errors) => return config_errors(&errors),
     };
     if let Some(rev) = &args.base {
         let comparison = match crate::git::compare(&root, rev) {
@@ -210,14 +214,7 @@ fn run_new(args: NewArgs) -> ExitCode {
     };
     let setup = match Setup::load(&root) {
         Ok(setup) => setup,
-        Err(errors) => {
-            let _ = write!(
-                std::io::stderr(),
-                "{}",
-                render::human::render_config_errors(&errors, style_for(&std::io::stderr()))
-            );
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(errors) => return config_errors(&errors),
     };
     let policy = &setup.policy;
     for product in &args.product {
