@@ -402,22 +402,7 @@ impl Positions {
 
     /// As `Document::value_pos`.
     fn value_pos(&self, pointer: &str) -> Pos {
-        let mut p = pointer;
-        loop {
-            if let Some(e) = self.get(p) {
-                return e.2.unpack();
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => {
-                    return Pos {
-                        line: 1,
-                        column: 1,
-                        bytes: None,
-                    };
-                }
-            }
-        }
+        yaml::nearest(pointer, |p| self.get(p).map(|e| e.2.unpack()))
     }
 
     /// As `Document::key_pos`.

@@ -48,22 +48,7 @@ impl Document {
     /// Position of the value at `pointer`, falling back to its nearest
     /// ancestor, then to the document start.
     pub fn value_pos(&self, pointer: &str) -> Pos {
-        let mut p = pointer;
-        loop {
-            if let Some(pos) = self.values.get(p) {
-                return *pos;
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => {
-                    return Pos {
-                        line: 1,
-                        column: 1,
-                        bytes: None,
-                    };
-                }
-            }
-        }
+        nearest(pointer, |p| self.values.get(p).copied())
     }
 
     /// Position of the key that holds the value at `pointer` (the place to
@@ -73,6 +58,27 @@ impl Document {
             .get(pointer)
             .copied()
             .unwrap_or_else(|| self.value_pos(pointer))
+    }
+}
+
+/// The position `lookup` gives for `pointer`, else for its nearest ancestor
+/// that has one, else the document start.
+pub fn nearest(pointer: &str, lookup: impl Fn(&str) -> Option<Pos>) -> Pos {
+    let mut p = pointer;
+    loop {
+        if let Some(pos) = lookup(p) {
+            return pos;
+        }
+        match p.rfind('/') {
+            Some(i) => p = &p[..i],
+            None => {
+                return Pos {
+                    line: 1,
+                    column: 1,
+                    bytes: None,
+                };
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::ops::Range;
 use jiff::Timestamp;
 
 use crate::calendar::Calendar;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Region, Severity};
 use crate::matcher::Matcher;
 use crate::media::ImageFile;
 use crate::policy::Policy;
@@ -122,7 +122,7 @@ impl Sink<'_> {
                 && (region.end_line, region.end_column) <= (f.region.end_line, f.region.end_column)
         });
         if !covered {
-            self.push_each(rule, severity, range, message, help);
+            self.push_region(rule, severity, region, message, help);
         }
     }
 
@@ -139,6 +139,17 @@ impl Sink<'_> {
             .post
             .lines
             .region(&self.post.text, range.start, range.end);
+        self.push_region(rule, severity, region, message, help);
+    }
+
+    fn push_region(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        region: Region,
+        message: String,
+        help: String,
+    ) {
         self.findings.push(Finding::new(
             rule,
             severity,
