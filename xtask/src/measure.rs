@@ -1,14 +1,15 @@
 //! Measuring copy the way each network counts it, and counting hashtags.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use unicode_properties::UnicodeEmoji;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::platform::Platform;
-use crate::urls::find_urls;
+use crate::urls::{FoundUrl, find_urls};
 
 /// How long a URL counts on X and Mastodon, whatever its real length.
 pub const SHORT_URL_LENGTH: usize = 23;
@@ -17,6 +18,8 @@ pub const SHORT_URL_LENGTH: usize = 23;
 pub fn length(platform: Platform, text: &str) -> usize {
     match platform {
         Platform::X => x_weighted_length(text, true),
+        // In ASCII only CR LF joins two characters into one cluster.
+        Platform::Bluesky if text.is_ascii() => text.len() - text.matches("\r\n").count(),
         Platform::Bluesky => text.graphemes(true).count(),
         Platform::Mastodon => {
             let urls = find_urls(text);
@@ -36,11 +39,22 @@ pub fn length(platform: Platform, text: &str) -> usize {
 /// a URL counts 23; an emoji sequence 2; code points in the Latin-ish
 /// ranges 1; everything else 2.
 pub fn x_weighted_length(text: &str, emoji_parsing: bool) -> usize {
+    let text = nfc(text);
+    let urls = find_urls(&text);
+    if text.is_ascii() {
+        // Every ASCII character weighs 1 and none is part of an emoji
+        // sequence: only the links count otherwise.
+        let in_urls: usize = urls.iter().map(|u| u.range.len()).sum();
+        return text.len() - in_urls + urls.len() * SHORT_URL_LENGTH;
+    }
+    weigh_clusters(&text, &urls, emoji_parsing)
+}
+
+/// The weighted length of NFC `text` with its `urls`, cluster by cluster.
+fn weigh_clusters(text: &str, urls: &[FoundUrl], emoji_parsing: bool) -> usize {
     // Weights in hundredths, as twitter-text's configuration states them.
     const SCALE: usize = 100;
     const LIGHT_RANGES: [(u32, u32); 4] = [(0, 4351), (8192, 8205), (8208, 8223), (8242, 8247)];
-    let text: String = text.nfc().collect();
-    let urls = find_urls(&text);
     let mut weight = 0;
     let mut next_url = urls.iter().peekable();
     let mut skip_until = 0;
@@ -69,6 +83,15 @@ pub fn x_weighted_length(text: &str, emoji_parsing: bool) -> usize {
         }
     }
     weight / SCALE
+}
+
+/// `text` in Unicode Normalization Form C, copied only when it is not already.
+fn nfc(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfc().collect())
+    }
 }
 
 /// An emoji as a user sees it: a pictograph with its modifiers, joiners and
@@ -119,6 +142,29 @@ mod tests {
         );
         assert_eq!(length(Platform::Bluesky, "👨‍👩‍👧‍👦 é"), 3);
         assert_eq!(length(Platform::Linkedin, "héllo"), 5);
+    }
+
+    #[test]
+    fn ascii_shortcuts_agree_with_clusters() {
+        for text in [
+            "",
+            "Plain words.\r\nAnd a second line\r\n",
+            "Read https://example.com/a?b=1 and example.org/x, then #tags",
+            "ends with a link http://test.co",
+            "\r\n\r\n\n\r",
+        ] {
+            let urls = find_urls(text);
+            assert_eq!(
+                x_weighted_length(text, true),
+                weigh_clusters(text, &urls, true),
+                "{text:?}"
+            );
+            assert_eq!(
+                length(Platform::Bluesky, text),
+                text.graphemes(true).count(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -107,6 +107,31 @@ fn bare_regex() -> &'static Regex {
 /// (a label over 63 characters once punycode-encoded, say) are not URLs.
 pub fn find_urls(text: &str) -> Vec<FoundUrl> {
     let mut found = Vec::new();
+    // Most copy has no link at all, or only links with a scheme: the two
+    // regexes run only where a cheap scan says they could match.
+    if text.contains("://") {
+        scheme_urls(text, &mut found);
+    }
+    if may_hold_bare_domain(text, &found) {
+        bare_domains(text, &mut found);
+        found.sort_by_key(|u| u.range.start);
+    }
+    found
+}
+
+/// Whether a bare domain could start outside the links already `found`: it
+/// needs a `.` followed by a letter (ASCII, or a non-ASCII character that
+/// matches `[a-z]` case-insensitively, such as the Kelvin sign).
+fn may_hold_bare_domain(text: &str, found: &[FoundUrl]) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).enumerate().any(|(i, pair)| {
+        pair[0] == b'.'
+            && (pair[1].is_ascii_alphabetic() || !pair[1].is_ascii())
+            && !found.iter().any(|u| u.range.contains(&i))
+    })
+}
+
+fn scheme_urls(text: &str, found: &mut Vec<FoundUrl>) {
     for caps in scheme_regex().captures_iter(text) {
         let whole = caps.get(0).expect("match");
         if text[..whole.start()]
@@ -130,6 +155,9 @@ pub fn find_urls(text: &str) -> Vec<FoundUrl> {
             host,
         });
     }
+}
+
+fn bare_domains(text: &str, found: &mut Vec<FoundUrl>) {
     for caps in bare_regex().captures_iter(text) {
         let domain = caps.get(1).expect("group 1");
         if found.iter().any(|u| u.range.contains(&domain.start())) {
@@ -153,8 +181,6 @@ pub fn find_urls(text: &str) -> Vec<FoundUrl> {
             host,
         });
     }
-    found.sort_by_key(|u| u.range.start);
-    found
 }
 
 /// Drops trailing punctuation that ends a sentence rather than the URL, and
@@ -183,27 +209,38 @@ fn trim_trailing(text: &str, start: usize, mut end: usize) -> usize {
 /// character no domain may hold, a single label).
 pub fn host_to_ascii(host: &str) -> Option<String> {
     let host = host.strip_suffix('.').unwrap_or(host);
-    let mut labels = Vec::new();
+    let mut ascii = String::with_capacity(host.len());
+    let mut labels = 0;
     for label in host.split('.') {
-        let label: String = label.nfc().flat_map(char::to_lowercase).collect();
-        let ascii = if label.is_ascii() {
-            label
+        if labels > 0 {
+            ascii.push('.');
+        }
+        let start = ascii.len();
+        if label.is_ascii() {
+            ascii.extend(label.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            format!("xn--{}", punycode_encode(&label)?)
-        };
-        let valid = !ascii.is_empty()
-            && ascii.len() <= 63
-            && !ascii.starts_with('-')
-            && !ascii.ends_with('-')
-            && ascii
+            let label: String = label.nfc().flat_map(char::to_lowercase).collect();
+            if label.is_ascii() {
+                ascii.push_str(&label);
+            } else {
+                ascii.push_str("xn--");
+                ascii.push_str(&punycode_encode(&label)?);
+            }
+        }
+        let label = &ascii[start..];
+        let valid = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !valid {
             return None;
         }
-        labels.push(ascii);
+        labels += 1;
     }
-    (labels.len() >= 2).then(|| labels.join("."))
+    (labels >= 2).then_some(ascii)
 }
 
 /// Whether `host` is `domain` or one of its subdomains (both ASCII, lowercase).
