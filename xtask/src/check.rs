@@ -93,6 +93,17 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// What every rule may read.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            policy: &self.policy,
+            calendar: &self.calendar,
+            matcher: &self.matcher,
+        }
+    }
+}
+
 /// Finds the repository root: `start` or the nearest ancestor holding the policy.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     start
@@ -101,15 +112,28 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The outcome of a check: what was loaded, every post, and the report.
+/// The outcome of a check: what was loaded, the posts (when kept), and the
+/// report.
 pub struct Checked {
     pub setup: Setup,
+    /// Every readable post, in path order; empty after [`run_for_report`].
     pub posts: Vec<Post>,
     pub report: Report,
 }
 
-/// Checks every post under `root`.
+/// Checks every post under `root`, keeping the posts for what comes after
+/// the check (publishing, comparing with a base).
 pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
+    run_keeping(root, true)
+}
+
+/// Checks every post under `root` for the report alone: each post is dropped
+/// as soon as it is judged, so memory holds the findings, not the repository.
+pub fn run_for_report(root: &Path) -> Result<Checked, Vec<ConfigError>> {
+    run_keeping(root, false)
+}
+
+fn run_keeping(root: &Path, keep_posts: bool) -> Result<Checked, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
             POLICY_PATH,
@@ -120,24 +144,71 @@ pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
         )]);
     }
     let setup = Setup::load(root)?;
-    let (posts, mut findings) = read_posts(root, setup.policy.post_bytes);
+    let (files, mut findings) = list_posts(root);
     let mut report = Report {
-        posts: posts.len() + findings.len(),
+        posts: files.len() + findings.len(),
         ..Report::default()
     };
+    let images = ImageCache::new(root);
+    let ctx = setup.context();
+    let max_bytes = setup.policy.post_bytes;
+    // Read, parse and judge each file in one go on whichever core is free:
+    // the file's bytes are touched while they are still in cache, and
+    // nothing of a post outlives it unless it is asked for.
+    let judged: Vec<Judged> = files
+        .into_par_iter()
+        .map(|(path, full)| match read_at_most(&full, max_bytes) {
+            Ok(Some(bytes)) => {
+                let post = Post::parse(path, bytes);
+                let findings = judge(&ctx, &images, &post);
+                let source = (!findings.is_empty()).then(|| SourceFile::of(&post));
+                Judged::Post {
+                    claim: IdClaim::of(&post),
+                    findings,
+                    source,
+                    post: keep_posts.then_some(post),
+                }
+            }
+            Ok(None) => Judged::Unreadable(too_large(path, max_bytes)),
+            Err(e) => Judged::Unreadable(file_problem(path, format!("cannot read: {e}"))),
+        })
+        .collect();
 
-    for (post, post_findings) in posts.iter().zip(evaluate_posts(root, &setup, &posts)) {
-        if !post_findings.is_empty() {
-            report.sources.insert(
-                post.path.clone(),
-                SourceFile {
-                    text: post.text.clone(),
-                    lines: LineIndex::new(&post.text),
-                },
-            );
+    let claims: Vec<&IdClaim> = judged
+        .iter()
+        .filter_map(|j| match j {
+            Judged::Post { claim, .. } => Some(claim),
+            Judged::Unreadable(_) => None,
+        })
+        .collect();
+    let duplicates = duplicate_ids(&claims);
+    let mut posts = Vec::new();
+    for judged in judged {
+        match judged {
+            Judged::Post {
+                claim,
+                findings: post_findings,
+                source,
+                post,
+            } => {
+                let source = source.or_else(|| {
+                    // A post whose only finding is a shared id was not kept:
+                    // read it again for the snippet (rare by nature).
+                    duplicates
+                        .contains_key(claim.path.as_str())
+                        .then(|| SourceFile::read(root, &claim.path))
+                        .flatten()
+                });
+                if let Some(source) = source {
+                    report.sources.insert(claim.path.clone(), source);
+                }
+                findings.extend(post_findings);
+                posts.extend(post);
+            }
+            Judged::Unreadable(problem) => findings.push(problem),
         }
-        findings.extend(post_findings);
     }
+    findings.extend(duplicates.into_values());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report.findings = findings;
     Ok(Checked {
@@ -147,92 +218,158 @@ pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
     })
 }
 
-/// Every rule on every post under one policy and calendar: one list of
-/// findings per post, in the order of `posts`.
-pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Finding>> {
-    let ctx = Context {
-        policy: &setup.policy,
-        calendar: &setup.calendar,
-        matcher: &setup.matcher,
-    };
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, post) in posts.iter().enumerate() {
-        by_id.entry(post.id.as_str()).or_default().push(i);
+/// What checking one file leaves behind.
+enum Judged {
+    Post {
+        claim: IdClaim,
+        findings: Vec<Finding>,
+        source: Option<SourceFile>,
+        post: Option<Post>,
+    },
+    Unreadable(Finding),
+}
+
+impl SourceFile {
+    fn of(post: &Post) -> SourceFile {
+        SourceFile {
+            text: post.text.clone(),
+            lines: post.lines.clone(),
+        }
     }
-    // Many posts share an image: look at each file once.
-    let inspected: Mutex<HashMap<String, ImageFile>> = Mutex::new(HashMap::new());
-    let inspect = |path: &str| -> ImageFile {
-        if let Some(known) = inspected.lock().expect("image cache").get(path) {
+
+    /// The file as the check saw it, decoded the way posts are.
+    fn read(root: &Path, path: &str) -> Option<SourceFile> {
+        let bytes = std::fs::read(root.join(path)).ok()?;
+        Some(SourceFile::of(&Post::parse(path.to_string(), bytes)))
+    }
+}
+
+/// A post's id and where the id is written, for finding shared ids once
+/// every post is read.
+struct IdClaim {
+    id: String,
+    path: String,
+    region: crate::finding::Region,
+}
+
+impl IdClaim {
+    fn of(post: &Post) -> IdClaim {
+        let range = if post.front.as_ref().is_some_and(|f| f.id.is_some()) {
+            post.front_range("/id", false)
+        } else {
+            0..0
+        };
+        IdClaim {
+            id: post.id.clone(),
+            path: post.path.clone(),
+            region: post.lines.region(&post.text, range.start, range.end),
+        }
+    }
+}
+
+/// One `post.duplicate-id` finding per post that shares its id, keyed by
+/// the post's path.
+fn duplicate_ids(claims: &[&IdClaim]) -> BTreeMap<String, Finding> {
+    let mut by_id: HashMap<&str, Vec<&IdClaim>> = HashMap::new();
+    for claim in claims {
+        by_id.entry(claim.id.as_str()).or_default().push(claim);
+    }
+    let mut found = BTreeMap::new();
+    for group in by_id.values().filter(|group| group.len() > 1) {
+        for claim in group {
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|other| other.path != claim.path)
+                .map(|other| other.path.as_str())
+                .collect();
+            found.insert(claim.path.clone(), duplicate_id(claim, &others));
+        }
+    }
+    found
+}
+
+/// Many posts share an image: each file is looked at once.
+struct ImageCache<'a> {
+    root: &'a Path,
+    inspected: Mutex<HashMap<String, ImageFile>>,
+}
+
+impl<'a> ImageCache<'a> {
+    fn new(root: &'a Path) -> Self {
+        ImageCache {
+            root,
+            inspected: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn inspect(&self, path: &str) -> ImageFile {
+        if let Some(known) = self.inspected.lock().expect("image cache").get(path) {
             return known.clone();
         }
-        let found = media::inspect(root, path);
-        inspected
+        let found = media::inspect(self.root, path);
+        self.inspected
             .lock()
             .expect("image cache")
             .insert(path.to_string(), found.clone());
         found
-    };
-    posts
-        .par_iter()
-        .enumerate()
-        .map(|(i, post)| {
-            let images: HashMap<String, ImageFile> = post
-                .images()
-                .into_iter()
-                .map(|image| {
-                    let found = inspect(&image.path);
-                    (image.path, found)
-                })
-                .collect();
-            let mut findings = rules::evaluate(&ctx, post, &images);
-            if let Some(others) = by_id.get(post.id.as_str()).filter(|group| group.len() > 1) {
-                findings.push(duplicate_id(
-                    post,
-                    others
-                        .iter()
-                        .filter(|&&j| j != i)
-                        .map(|&j| posts[j].path.as_str()),
-                ));
-            }
-            findings
-        })
-        .collect()
-}
-
-fn duplicate_id<'a>(post: &Post, others: impl Iterator<Item = &'a str>) -> Finding {
-    let range = if post.front.as_ref().is_some_and(|f| f.id.is_some()) {
-        post.front_range("/id", false)
-    } else {
-        0..0
-    };
-    let others: Vec<&str> = others.collect();
-    Finding {
-        rule: "post.duplicate-id".to_string(),
-        severity: Severity::Error,
-        path: post.path.clone(),
-        region: post.lines.region(&post.text, range.start, range.end),
-        message: format!(
-            "post id `{}` is also the id of {}",
-            post.id,
-            others.join(", ")
-        ),
-        help: "Ids become feed item ids and must be unique: rename the file or set a distinct `id`"
-            .to_string(),
-        suppressed: false,
-        pre_existing: false,
-        justification: None,
-        snippet: None,
     }
 }
 
-/// Reads every `content/posts/**/*.md`, in path order. Symbolic links are
-/// reported, not followed: a post must not read files outside the repository.
-fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
+/// Every rule on one post, with what is on disk for the images it uses.
+fn judge(ctx: &Context, images: &ImageCache, post: &Post) -> Vec<Finding> {
+    let found: HashMap<String, ImageFile> = post
+        .images()
+        .into_iter()
+        .map(|image| {
+            let file = images.inspect(&image.path);
+            (image.path, file)
+        })
+        .collect();
+    rules::evaluate(ctx, post, &found)
+}
+
+/// Every rule on every post under one policy and calendar: one list of
+/// findings per post, in the order of `posts`.
+pub fn evaluate_posts(root: &Path, setup: &Setup, posts: &[Post]) -> Vec<Vec<Finding>> {
+    let ctx = setup.context();
+    let images = ImageCache::new(root);
+    let mut evaluated: Vec<Vec<Finding>> = posts
+        .par_iter()
+        .map(|post| judge(&ctx, &images, post))
+        .collect();
+    let claims: Vec<IdClaim> = posts.iter().map(IdClaim::of).collect();
+    let mut duplicates = duplicate_ids(&claims.iter().collect::<Vec<_>>());
+    for (post, findings) in posts.iter().zip(&mut evaluated) {
+        findings.extend(duplicates.remove(&post.path));
+    }
+    evaluated
+}
+
+fn duplicate_id(claim: &IdClaim, others: &[&str]) -> Finding {
+    Finding::new(
+        "post.duplicate-id",
+        Severity::Error,
+        &claim.path,
+        claim.region,
+        format!(
+            "post id `{}` is also the id of {}",
+            claim.id,
+            others.join(", ")
+        ),
+        "Ids become feed item ids and must be unique: rename the file or set a distinct `id`"
+            .to_string(),
+    )
+}
+
+/// Every `content/posts/**/*.md` file in path order, and findings for what
+/// cannot be a post. Symbolic links are reported, not followed: a post must
+/// not read files outside the repository.
+fn list_posts(root: &Path) -> (Vec<(String, PathBuf)>, Vec<Finding>) {
     let dir = root.join(POSTS_DIR);
     let mut files = Vec::new();
     let mut problems = Vec::new();
     if !dir.is_dir() {
-        return (Vec::new(), problems);
+        return (files, problems);
     }
     for entry in WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
         let entry = match entry {
@@ -258,30 +395,7 @@ fn read_posts(root: &Path, max_bytes: u64) -> (Vec<Post>, Vec<Finding>) {
             files.push((path, entry.into_path()));
         }
     }
-    // Reading and parsing are independent per file: spread them over the
-    // cores. Posts are collected straight into their vector, in file order:
-    // no second vector of every post while setting unreadable files apart.
-    let unreadable: Mutex<Vec<(usize, Finding)>> = Mutex::new(Vec::new());
-    let posts: Vec<Post> = files
-        .into_par_iter()
-        .enumerate()
-        .filter_map(|(i, (path, full))| {
-            let problem = match read_at_most(&full, max_bytes) {
-                Ok(Some(bytes)) => return Some(Post::parse(path, bytes)),
-                Ok(None) => too_large(path, max_bytes),
-                Err(e) => file_problem(path, format!("cannot read: {e}")),
-            };
-            unreadable
-                .lock()
-                .expect("unreadable files")
-                .push((i, problem));
-            None
-        })
-        .collect();
-    let mut unreadable = unreadable.into_inner().expect("unreadable files");
-    unreadable.sort_by_key(|(i, _)| *i);
-    problems.extend(unreadable.into_iter().map(|(_, problem)| problem));
-    (posts, problems)
+    (files, problems)
 }
 
 /// The file's bytes, or `None` when it is longer than `max` (never reading

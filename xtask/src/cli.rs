@@ -175,7 +175,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(root) => root,
         Err(e) => return cannot_run(&e),
     };
-    let mut checked = match check::run(&root) {
+    // Comparing with a base looks at the posts again; a plain check only
+    // needs the report.
+    let checked = if args.base.is_some() {
+        check::run(&root)
+    } else {
+        check::run_for_report(&root)
+    };
+    let mut checked = match checked {
         Ok(checked) => checked,
         Err(errors) => return config_errors(&errors),
     };

@@ -2,7 +2,7 @@
 
 use crate::finding::Region;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LineIndex {
     /// Byte offset at which each line starts.
     starts: Vec<usize>,
