@@ -1108,6 +1108,18 @@ pub fn write_content(
     Ok(out)
 }
 
+/// The texts of the first `posts` posts `write_content` writes (for tests
+/// of the readers the corpus exercises).
+#[cfg(test)]
+pub fn post_texts(posts: usize, per_mille: usize, seed: u64) -> Vec<String> {
+    let pool = LeakPool::new();
+    leak_plan(posts, per_mille, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, leak)| post(i, seed, leak, &pool).text)
+        .collect()
+}
+
 /// Mirrors the regular files under `from` into `to` with hard links (no
 /// copy, no symbolic link: the check refuses those).
 pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {

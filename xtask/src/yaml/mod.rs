@@ -2,6 +2,8 @@
 //! typed deserialisation, plus a map from JSON pointer to source position so
 //! that every error can name the line and column of the node it is about.
 
+mod flat;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -93,6 +95,14 @@ pub struct SyntaxError {
 /// Parses one YAML document. An empty document is an empty mapping: every
 /// file this tool reads is a mapping, and "missing key" says more than "null".
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+    match flat::parse(text) {
+        Some(document) => Ok(document),
+        None => parse_general(text),
+    }
+}
+
+/// `parse` by serde-saphyr, for any YAML.
+fn parse_general(text: &str) -> Result<Document, SyntaxError> {
     let node: Option<Spanned<Node>> = serde_saphyr::from_str(text).map_err(|err| {
         let (line, column) = err
             .location()
