@@ -7,7 +7,6 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
 use crate::platform::Platform;
@@ -336,58 +335,24 @@ struct Positions {
 }
 
 impl Positions {
-    /// Every node of `doc.value` with `doc`'s answers for it. `Document`
-    /// records a position for every node, and falls back from a pointer to
-    /// its parent; for any other pointer the same walk here ends at the same
-    /// node, so `value_pos` and `key_pos` answer as `Document`'s did.
+    /// `doc`'s nodes, packed. `Document` records a position for every node
+    /// and falls back from a pointer to its parent; for any other pointer
+    /// the same walk here ends at the same node, so `value_pos` and
+    /// `key_pos` answer as `Document`'s did.
     fn new(doc: &Document) -> Positions {
-        fn walk(
-            value: &Value,
-            pointer: &mut String,
-            doc: &Document,
-            out: &mut Vec<(String, Pos, Pos)>,
-        ) {
-            out.push((
-                pointer.clone(),
-                doc.value_pos(pointer),
-                doc.key_pos(pointer),
-            ));
-            let len = pointer.len();
-            match value {
-                Value::Array(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        pointer.push('/');
-                        pointer.push_str(&i.to_string());
-                        walk(item, pointer, doc, out);
-                        pointer.truncate(len);
-                    }
-                }
-                Value::Object(map) => {
-                    for (key, item) in map {
-                        pointer.push('/');
-                        pointer.push_str(&yaml::pointer_segment(key));
-                        walk(item, pointer, doc, out);
-                        pointer.truncate(len);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut nodes = Vec::new();
-        walk(&doc.value, &mut String::new(), doc, &mut nodes);
-        nodes.sort_by(|a, b| a.0.cmp(&b.0));
+        let nodes = doc.nodes();
         let mut out = Positions {
-            pointers: String::with_capacity(nodes.iter().map(|n| n.0.len()).sum()),
+            pointers: String::with_capacity(nodes.iter().map(|n| n.pointer.len()).sum()),
             entries: Vec::with_capacity(nodes.len()),
         };
-        for (pointer, value, key) in nodes {
+        for node in nodes {
             let start = out.pointers.len() as u32;
-            out.pointers.push_str(&pointer);
+            out.pointers.push_str(&node.pointer);
             out.entries.push((
                 start,
                 out.pointers.len() as u32,
-                PackedPos::pack(value),
-                PackedPos::pack(key),
+                PackedPos::pack(node.value),
+                PackedPos::pack(node.key.unwrap_or(node.value)),
             ));
         }
         out

@@ -124,9 +124,10 @@ pub fn find_urls(text: &str) -> Vec<FoundUrl> {
 /// matches `[a-z]` case-insensitively, such as the Kelvin sign).
 fn may_hold_bare_domain(text: &str, found: &[FoundUrl]) -> bool {
     let bytes = text.as_bytes();
-    bytes.windows(2).enumerate().any(|(i, pair)| {
-        pair[0] == b'.'
-            && (pair[1].is_ascii_alphabetic() || !pair[1].is_ascii())
+    text.match_indices('.').any(|(i, _)| {
+        bytes
+            .get(i + 1)
+            .is_some_and(|&next| next.is_ascii_alphabetic() || !next.is_ascii())
             && !found.iter().any(|u| u.range.contains(&i))
     })
 }

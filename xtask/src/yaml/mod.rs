@@ -4,7 +4,6 @@
 
 mod flat;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -40,26 +39,52 @@ impl Pos {
 #[derive(Debug)]
 pub struct Document {
     pub value: Value,
-    /// JSON pointer (`/rules/3/id`) → position of the value.
-    values: HashMap<String, Pos>,
-    /// JSON pointer → position of the mapping key that introduced the value.
-    keys: HashMap<String, Pos>,
+    /// Every node, sorted by pointer.
+    nodes: Vec<Located>,
+}
+
+/// Where one node of a document is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// JSON pointer (`/rules/3/id`).
+    pub pointer: String,
+    /// Position of the value.
+    pub value: Pos,
+    /// Position of the mapping key that introduced the value, if one did.
+    pub key: Option<Pos>,
 }
 
 impl Document {
+    /// `nodes` in any order: one per node of `value`.
+    fn new(value: Value, mut nodes: Vec<Located>) -> Document {
+        nodes.sort_unstable_by(|a, b| a.pointer.cmp(&b.pointer));
+        Document { value, nodes }
+    }
+
+    fn node(&self, pointer: &str) -> Option<&Located> {
+        self.nodes
+            .binary_search_by(|n| n.pointer.as_str().cmp(pointer))
+            .ok()
+            .map(|i| &self.nodes[i])
+    }
+
     /// Position of the value at `pointer`, falling back to its nearest
     /// ancestor, then to the document start.
     pub fn value_pos(&self, pointer: &str) -> Pos {
-        nearest(pointer, |p| self.values.get(p).copied())
+        nearest(pointer, |p| self.node(p).map(|n| n.value))
     }
 
     /// Position of the key that holds the value at `pointer` (the place to
     /// point at for an unknown key), else of the value itself.
     pub fn key_pos(&self, pointer: &str) -> Pos {
-        self.keys
-            .get(pointer)
-            .copied()
+        self.node(pointer)
+            .and_then(|n| n.key)
             .unwrap_or_else(|| self.value_pos(pointer))
+    }
+
+    /// Every node, sorted by pointer.
+    pub fn nodes(&self) -> &[Located] {
+        &self.nodes
     }
 }
 
@@ -114,16 +139,12 @@ fn parse_general(text: &str) -> Result<Document, SyntaxError> {
             message: first_line(&err.without_snippet().to_string()),
         }
     })?;
-    let mut doc = Document {
-        value: Value::Object(Map::new()),
-        values: HashMap::new(),
-        keys: HashMap::new(),
+    let mut nodes = Vec::new();
+    let value = match node {
+        Some(node) => lower(node, None, &mut String::new(), &mut nodes),
+        None => Value::Object(Map::new()),
     };
-    if let Some(node) = node {
-        let mut pointer = String::new();
-        doc.value = lower(node, &mut pointer, &mut doc.values, &mut doc.keys);
-    }
-    Ok(doc)
+    Ok(Document::new(value, nodes))
 }
 
 /// The parser's message without its snippet and without its own "at line N,
@@ -156,11 +177,15 @@ pub fn pointer_segment(key: &str) -> String {
 
 fn lower(
     node: Spanned<Node>,
+    key: Option<Pos>,
     pointer: &mut String,
-    values: &mut HashMap<String, Pos>,
-    keys: &mut HashMap<String, Pos>,
+    nodes: &mut Vec<Located>,
 ) -> Value {
-    values.insert(pointer.clone(), Pos::from_location(&node.referenced));
+    nodes.push(Located {
+        pointer: pointer.clone(),
+        value: Pos::from_location(&node.referenced),
+        key,
+    });
     match node.value {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(b),
@@ -172,7 +197,7 @@ fn lower(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                out.push(lower(item, pointer, values, keys));
+                out.push(lower(item, None, pointer, nodes));
                 pointer.truncate(len);
             }
             Value::Array(out)
@@ -183,8 +208,8 @@ fn lower(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&pointer_segment(&key.value));
-                keys.insert(pointer.clone(), Pos::from_location(&key.referenced));
-                let value = lower(value, pointer, values, keys);
+                let key_pos = Pos::from_location(&key.referenced);
+                let value = lower(value, Some(key_pos), pointer, nodes);
                 pointer.truncate(len);
                 out.insert(key.value, value);
             }
