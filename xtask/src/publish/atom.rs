@@ -3,7 +3,8 @@
 //! the per-network copy travels in elements of the `urn:onmessage:feed:1`
 //! namespace, which feed readers ignore and advocacy tools can read. All
 //! text goes through `markup`, which escapes it and drops characters XML
-//! forbids.
+//! forbids. A feed is written as its `head`, one `entry` per item, and its
+//! `tail`.
 
 use super::jsonfeed::{description, home_page_url, title};
 use super::markup::{Dialect, Markup};
@@ -11,7 +12,8 @@ use super::model::{Feed, Item, Site};
 
 pub const NAMESPACE: &str = "urn:onmessage:feed:1";
 
-pub fn render(feed: &Feed) -> String {
+/// Everything before the entries.
+pub fn head(feed: &Feed) -> String {
     let site = feed.site;
     let dir = Site::feed_dir(feed.audience);
     let mut m = Markup::new(Dialect::Xml);
@@ -62,14 +64,14 @@ pub fn render(feed: &Feed) -> String {
         ],
     );
     m.raw("\n  <generator>OnMessage</generator>");
-    for item in &feed.items {
-        entry(&mut m, site, item);
-    }
-    m.raw("\n</feed>\n");
     m.finish()
 }
 
-fn entry(m: &mut Markup, site: &Site, item: &Item) {
+pub const TAIL: &str = "\n</feed>\n";
+
+/// One item's `<entry>`: the same in every feed that has the item.
+pub fn entry(site: &Site, item: &Item) -> String {
+    let mut m = Markup::new(Dialect::Xml);
     let date = item.published.to_string();
     m.raw("\n  <entry>");
     m.raw("\n    ")
@@ -131,4 +133,5 @@ fn entry(m: &mut Markup, site: &Site, item: &Item) {
         m.raw("\n    ").element("om:platform", &attrs, &p.text);
     }
     m.raw("\n  </entry>");
+    m.finish()
 }

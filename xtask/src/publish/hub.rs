@@ -6,6 +6,8 @@
 //! Without JavaScript every network's copy is shown one after another; the
 //! script turns them into tabs, keeps the character count live while the
 //! employee edits, copies to the clipboard and filters by audience and network.
+//!
+//! The page is written as its `head`, one `card` per item, and its `tail`.
 
 use jiff::Timestamp;
 use jiff::civil::Time;
@@ -64,7 +66,8 @@ fn until(end: Timestamp, tz: &TimeZone) -> String {
     }
 }
 
-pub fn render(feed: &Feed) -> String {
+/// Everything before the cards.
+pub fn head(feed: &Feed) -> String {
     let site = feed.site;
     let mut m = Markup::new(Dialect::Html);
     m.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -106,13 +109,16 @@ pub fn render(feed: &Feed) -> String {
     m.raw("<main id=\"om_posts\">\n");
     filters(&mut m, site);
     m.raw("<p class=\"empty\" id=\"om_empty\"");
-    if !feed.items.is_empty() {
+    if feed.items > 0 {
         m.raw(" hidden");
     }
     m.raw(">No post to share matches these filters right now. Check back soon.</p>\n");
-    for item in &feed.items {
-        card(&mut m, site, item);
-    }
+    m.finish()
+}
+
+/// Everything after the cards.
+pub fn tail(site: &Site) -> String {
+    let mut m = Markup::new(Dialect::Html);
     m.raw("</main>\n");
     footer(&mut m, site);
     m.raw("</div>\n<script>")
@@ -155,7 +161,9 @@ fn filters(m: &mut Markup, site: &Site) {
     m.raw("<p class=\"shown\" id=\"om_shown\" role=\"status\"></p>\n</section>\n");
 }
 
-fn card(m: &mut Markup, site: &Site, item: &Item) {
+/// One item's card.
+pub fn card(site: &Site, item: &Item) -> String {
+    let mut m = Markup::new(Dialect::Html);
     let id = item.id.as_str();
     let platforms: Vec<&str> = item.platforms.iter().map(|p| p.platform.id()).collect();
     let title_id = format!("{id}__title");
@@ -227,7 +235,7 @@ fn card(m: &mut Markup, site: &Site, item: &Item) {
     }
     m.raw("</div>\n");
     for p in &item.platforms {
-        panel(m, id, p);
+        panel(&mut m, id, p);
     }
     if !item.tags.is_empty() {
         m.raw("<ul class=\"tags\" aria-label=\"Tags\">");
@@ -237,6 +245,7 @@ fn card(m: &mut Markup, site: &Site, item: &Item) {
         m.raw("</ul>\n");
     }
     m.raw("</article>\n");
+    m.finish()
 }
 
 fn panel(m: &mut Markup, id: &str, p: &PlatformCopy) {

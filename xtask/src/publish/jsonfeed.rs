@@ -3,6 +3,12 @@
 //! network counts it, the limit and the Share URL, plus audiences (empty:
 //! everyone), products and `expires_at` (the moment the item leaves the feed).
 //! Struct field order is the output's key order, so output is deterministic.
+//!
+//! A feed is written in pieces, its items streamed between its `head` and
+//! its `tail`, and the pieces together are exactly what `serde_json`'s
+//! pretty printer writes for the whole document.
+
+use std::io;
 
 use serde::Serialize;
 
@@ -11,15 +17,15 @@ use crate::platform::Platform;
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
+/// The feed object without its last member, `items`.
 #[derive(Serialize)]
-struct JsonFeed<'a> {
+struct Head<'a> {
     version: &'static str,
     title: String,
     home_page_url: String,
     feed_url: String,
     description: String,
     authors: [Author<'a>; 1],
-    items: Vec<JsonItem<'a>>,
 }
 
 #[derive(Serialize)]
@@ -104,9 +110,11 @@ pub fn home_page_url(site: &Site, audience: Option<&str>) -> String {
     }
 }
 
-pub fn render(feed: &Feed) -> String {
+/// The feed up to its items: the object opened, every member but `items`,
+/// and `"items": [`.
+pub fn head(feed: &Feed) -> String {
     let site = feed.site;
-    let json = JsonFeed {
+    let head = Head {
         version: VERSION,
         title: title(site, feed.audience),
         home_page_url: home_page_url(site, feed.audience),
@@ -115,11 +123,54 @@ pub fn render(feed: &Feed) -> String {
         authors: [Author {
             name: &site.company,
         }],
-        items: feed.items.iter().map(|item| json_item(item)).collect(),
     };
-    let mut text = serde_json::to_string_pretty(&json).expect("serialising plain data");
-    text.push('\n');
-    text
+    let object = serde_json::to_string_pretty(&head).expect("serialising plain data");
+    // Reopen the object for one more member.
+    let members = object
+        .strip_suffix("\n}")
+        .expect("a pretty-printed object ends with `}` on its own line");
+    format!("{members},\n  \"items\": [")
+}
+
+/// One element of `items`, as it stands in the feed: on a new line, indented
+/// two levels. Elements after the first are preceded by `SEPARATOR`.
+pub fn item(item: &Item) -> Vec<u8> {
+    let mut out = Indented(Vec::with_capacity(4 * 1024));
+    out.0.extend_from_slice(b"\n    ");
+    serde_json::to_writer_pretty(&mut out, &json_item(item)).expect("serialising plain data");
+    out.0
+}
+
+pub const SEPARATOR: &[u8] = b",";
+
+/// The end of the feed: `items` closed (on the same line when it is empty,
+/// as the pretty printer does), then the object.
+pub fn tail(feed: &Feed) -> &'static str {
+    if feed.items == 0 {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    }
+}
+
+/// Indents pretty-printed JSON by two levels. JSON strings escape their
+/// line breaks, so every `\n` written is one between lines.
+struct Indented(Vec<u8>);
+
+impl io::Write for Indented {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.0.extend_from_slice(b"\n    ");
+            }
+            self.0.extend_from_slice(line);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn json_item(item: &Item) -> JsonItem<'_> {

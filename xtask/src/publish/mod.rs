@@ -8,6 +8,12 @@
 //! renderers (`jsonfeed`, `atom`, `hub`, which only format) → `output`
 //! (a temporary directory swapped into place). Time is an input: only
 //! `run_cli` reads the clock and the environment, and only it prints.
+//!
+//! The output is several times the size of the repository (every item is
+//! in the main feed and in each of its audiences' feeds, in three formats),
+//! so it is never held whole: each item is built once, rendered once per
+//! format, and appended to every file it belongs to, a chunk of items at a
+//! time.
 
 pub mod atom;
 pub mod encode;
@@ -20,19 +26,23 @@ pub mod output;
 pub mod select;
 pub mod strip;
 
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::check::{self, Checked};
 use crate::config::ConfigError;
 use crate::media::{self, CONTENT_DIR, ImageFile};
 use crate::platform::Platform;
+use crate::policy::Policy;
+use crate::post::Post;
 use crate::render::human::{Style, render_config_errors, render_error};
-use model::{Feed, Item, Site};
-use output::{Tree, WriteError};
+use model::{Feed, Site};
+use output::{Staging, WriteError};
 pub use select::{Reason, Withheld};
 
 #[derive(clap::Args)]
@@ -51,7 +61,7 @@ pub struct PublishArgs {
     base_url: String,
 }
 
-/// Set by tests to simulate a crash: abort the process after writing this
+/// Set by tests to simulate a crash: abort the process after creating this
 /// many files of the new output.
 pub const STOP_AFTER_ENV: &str = "ONMESSAGE_PUBLISH_ABORT_AFTER";
 
@@ -64,7 +74,7 @@ pub struct Options {
     pub now: Timestamp,
     pub out: PathBuf,
     pub base_url: String,
-    /// Stop (as a crash would) after writing this many output files.
+    /// Stop (as a crash would) after creating this many output files.
     pub stop_after_files: Option<usize>,
 }
 
@@ -91,9 +101,8 @@ pub struct Outcome {
     pub bytes: usize,
 }
 
-/// The whole output in memory, before it is written.
+/// What `build` wrote into the new output.
 pub struct Built {
-    pub tree: Tree,
     pub published: Vec<String>,
     pub withheld: Vec<Withheld>,
     pub audiences: Vec<String>,
@@ -104,16 +113,17 @@ pub fn publish(opts: &Options) -> Result<Outcome, Error> {
     let base_url = normalize_base_url(&opts.base_url).map_err(Error::CannotRun)?;
     output::check_target(&opts.out, &opts.root).map_err(Error::CannotRun)?;
     let checked = check::run(&opts.root).map_err(Error::Config)?;
-    let built = build(&opts.root, &checked, opts.now, &base_url);
-    output::write_atomically(&opts.out, &built.tree, opts.stop_after_files).map_err(
-        |e| match e {
-            WriteError::Io(message) => Error::CannotRun(message),
-            WriteError::Stopped => Error::Stopped,
-        },
-    )?;
+    let write_error = |e| match e {
+        WriteError::Io(message) => Error::CannotRun(message),
+        WriteError::Stopped => Error::Stopped,
+    };
+    let mut staging = Staging::begin(&opts.out, opts.stop_after_files).map_err(write_error)?;
+    let built =
+        build(&opts.root, &checked, opts.now, &base_url, &mut staging).map_err(write_error)?;
+    let written = staging.commit().map_err(write_error)?;
     Ok(Outcome {
-        files: built.tree.len(),
-        bytes: built.tree.values().map(Vec::len).sum(),
+        files: written.files,
+        bytes: written.bytes,
         published: built.published,
         withheld: built.withheld,
         audiences: built.audiences,
@@ -149,12 +159,33 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     Ok(url)
 }
 
-/// Builds every output file from a finished check.
-pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> Built {
+/// A post that will be published, before its item is built.
+struct Entry<'a> {
+    post: &'a Post,
+    published: Timestamp,
+    expires: Option<Timestamp>,
+    products: Vec<String>,
+    image: Option<model::Image>,
+    /// Empty: everyone.
+    audiences: &'a [String],
+}
+
+/// Items rendered in parallel at a time. A chunk's rendered items (about
+/// 15 KB each) are all that is held of the output, twice: one chunk is
+/// written while the next is rendered.
+const CHUNK: usize = 512;
+
+/// Builds every output file from a finished check, writing it into `staging`.
+pub fn build(
+    root: &Path,
+    checked: &Checked,
+    now: Timestamp,
+    base_url: &str,
+    staging: &mut Staging,
+) -> Result<Built, WriteError> {
     let policy = &checked.setup.policy;
     let selection = select::select(checked, now);
     let mut withheld = selection.unreadable;
-    let mut tree = Tree::new();
     let mut site = Site {
         company: policy.company.name.clone(),
         base_url: base_url.to_string(),
@@ -164,9 +195,10 @@ pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> 
         audiences: Vec::new(),
         platforms: Vec::new(),
     };
-    let mut items: Vec<Item> = Vec::new();
+    let mut images = Images::default();
+    let mut entries: Vec<Entry> = Vec::new();
     for (post, verdict) in selection.posts {
-        let (published, expires) = match verdict {
+        let (published, expires, products) = match verdict {
             select::Verdict::Skip(_) => continue,
             select::Verdict::Withhold(reasons) => {
                 withheld.push(Withheld {
@@ -176,89 +208,225 @@ pub fn build(root: &Path, checked: &Checked, now: Timestamp, base_url: &str) -> 
                 });
                 continue;
             }
-            select::Verdict::Publish { published, expires } => (published, expires),
+            select::Verdict::Publish {
+                published,
+                expires,
+                products,
+            } => (published, expires, products),
         };
-        let front_image = post.front.as_ref().and_then(|f| f.image.as_ref());
-        let image = match front_image.map(|image| published_image(root, image, &site)) {
+        let Some(front) = &post.front else { continue };
+        let image = match &front.image {
             None => None,
-            Some(Ok((bytes, image))) => {
-                tree.insert(image.file.clone(), bytes);
-                Some(image)
-            }
-            Some(Err(reason)) => {
-                withheld.push(Withheld {
-                    id: Some(post.id.clone()),
-                    path: post.path.clone(),
-                    reasons: vec![reason],
-                });
-                continue;
-            }
+            Some(image) => match images.publish(root, image, &site, staging)? {
+                Ok(image) => Some(image),
+                Err(reason) => {
+                    withheld.push(Withheld {
+                        id: Some(post.id.clone()),
+                        path: post.path.clone(),
+                        reasons: vec![reason],
+                    });
+                    continue;
+                }
+            },
         };
-        let products = select::products(&checked.setup, post);
-        if let Some(item) = model::item(policy, &site, post, published, expires, products, image) {
-            items.push(item);
-        }
+        entries.push(Entry {
+            post,
+            published,
+            expires,
+            products,
+            image,
+            audiences: front.audiences.as_deref().unwrap_or_default(),
+        });
     }
-    model::sort_newest_first(&mut items);
+    // Newest first; ties by id, so the order never depends on the file system.
+    entries.sort_by(|a, b| {
+        b.published
+            .cmp(&a.published)
+            .then_with(|| a.post.id.cmp(&b.post.id))
+    });
     withheld.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let mut audiences: Vec<String> = items
+    let mut audiences: Vec<String> = entries
         .iter()
-        .flat_map(|i| i.audiences.iter().cloned())
+        .flat_map(|e| e.audiences)
         .filter(|a| is_slug(a))
+        .cloned()
         .collect();
     audiences.sort();
     audiences.dedup();
     site.audiences = audiences;
+    let platforms: HashSet<Platform> = entries
+        .iter()
+        .flat_map(|e| model::copies(e.post).map(|(p, _)| p))
+        .collect();
     site.platforms = Platform::ALL
         .into_iter()
-        .filter(|&p| {
-            items
-                .iter()
-                .any(|i| i.platforms.iter().any(|c| c.platform == p))
-        })
+        .filter(|p| platforms.contains(p))
         .collect();
 
-    let main = feed_for(&site, &items, None, now);
-    tree.insert("feed.json".into(), jsonfeed::render(&main).into_bytes());
-    tree.insert("feed.xml".into(), atom::render(&main).into_bytes());
-    tree.insert("index.html".into(), hub::render(&main).into_bytes());
-    for audience in &site.audiences {
-        let feed = feed_for(&site, &items, Some(audience), now);
-        let dir = Site::feed_dir(Some(audience));
-        tree.insert(
-            format!("{dir}feed.json"),
-            jsonfeed::render(&feed).into_bytes(),
+    let mut files = FeedFiles::open(staging, &site, &entries)?;
+    // Rendering is most of the work and parallel; writing the previous
+    // chunk overlaps with it.
+    let mut rendered: Vec<Rendered> = Vec::new();
+    for chunk in entries.chunks(CHUNK) {
+        let (written, next) = rayon::join(
+            || files.append(&rendered),
+            || {
+                chunk
+                    .par_iter()
+                    .map(|entry| Rendered::new(policy, &site, entry))
+                    .collect()
+            },
         );
-        tree.insert(format!("{dir}feed.xml"), atom::render(&feed).into_bytes());
+        written?;
+        rendered = next;
     }
-    let images = tree.keys().filter(|k| k.starts_with("media/")).count();
-    Built {
-        published: items.iter().map(|i| i.id.clone()).collect(),
-        audiences: site.audiences.clone(),
-        tree,
+    files.append(&rendered)?;
+    files.close(staging, &site)?;
+    Ok(Built {
+        published: entries.iter().map(|e| e.post.id.clone()).collect(),
+        audiences: site.audiences,
         withheld,
-        images,
+        images: images.written.len(),
+    })
+}
+
+/// One item in the form every output takes it.
+struct Rendered<'a> {
+    audiences: &'a [String],
+    json: Vec<u8>,
+    atom: String,
+    card: String,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(policy: &Policy, site: &Site, entry: &Entry<'a>) -> Rendered<'a> {
+        let item = model::item(
+            policy,
+            site,
+            entry.post,
+            entry.published,
+            entry.expires,
+            entry.products.clone(),
+            entry.image.clone(),
+        )
+        .expect("a published post has front matter");
+        Rendered {
+            audiences: entry.audiences,
+            json: jsonfeed::item(&item),
+            atom: atom::entry(site, &item),
+            card: hub::card(site, &item),
+        }
     }
 }
 
-/// The feed of one audience (or all): its items, newest first, and its
-/// `updated`, the newest item's date (`now` when it has none).
-fn feed_for<'a>(
-    site: &'a Site,
-    items: &'a [Item],
-    audience: Option<&'a str>,
-    now: Timestamp,
-) -> Feed<'a> {
-    let items: Vec<&Item> = items
-        .iter()
-        .filter(|i| audience.is_none_or(|a| i.for_audience(a)))
-        .collect();
-    Feed {
-        updated: items.first().map_or(now, |i| i.published),
-        site,
-        audience,
-        items,
+/// Whether an item for `audiences` (empty: everyone) is in the feed of
+/// `audience` (`None`: the main feed).
+fn in_feed(audience: Option<&str>, audiences: &[String]) -> bool {
+    audience.is_none_or(|a| model::for_audience(audiences, a))
+}
+
+/// One feed's JSON Feed and Atom files, open while its items are appended.
+struct FeedFile<'a> {
+    feed: Feed<'a>,
+    json: output::File,
+    atom: output::File,
+    written: usize,
+}
+
+impl<'a> FeedFile<'a> {
+    /// Creates the files and writes their heads, which need the feed's size
+    /// and newest date before its items.
+    fn open(
+        staging: &mut Staging,
+        site: &'a Site,
+        audience: Option<&'a str>,
+        entries: &[Entry],
+    ) -> Result<FeedFile<'a>, WriteError> {
+        let mut items = entries.iter().filter(|e| in_feed(audience, e.audiences));
+        let newest = items.next();
+        let feed = Feed {
+            site,
+            audience,
+            items: newest.map_or(0, |_| 1 + items.count()),
+            updated: newest.map_or(site.now, |e| e.published),
+        };
+        let dir = Site::feed_dir(audience);
+        let mut json = staging.create(&format!("{dir}feed.json"))?;
+        json.write(jsonfeed::head(&feed).as_bytes())?;
+        let mut atom = staging.create(&format!("{dir}feed.xml"))?;
+        atom.write(atom::head(&feed).as_bytes())?;
+        Ok(FeedFile {
+            feed,
+            json,
+            atom,
+            written: 0,
+        })
+    }
+
+    /// Appends `item` if it belongs to this feed.
+    fn append(&mut self, item: &Rendered) -> Result<(), WriteError> {
+        if !in_feed(self.feed.audience, item.audiences) {
+            return Ok(());
+        }
+        if self.written > 0 {
+            self.json.write(jsonfeed::SEPARATOR)?;
+        }
+        self.json.write(&item.json)?;
+        self.atom.write(item.atom.as_bytes())?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn close(mut self, staging: &mut Staging) -> Result<(), WriteError> {
+        debug_assert_eq!(self.written, self.feed.items, "the head counted every item");
+        self.json.write(jsonfeed::tail(&self.feed).as_bytes())?;
+        staging.finish(self.json)?;
+        self.atom.write(atom::TAIL.as_bytes())?;
+        staging.finish(self.atom)
+    }
+}
+
+/// Every feed and the hub, open while the items are appended, newest first.
+struct FeedFiles<'a> {
+    /// The main feed, then one per `site.audiences`.
+    feeds: Vec<FeedFile<'a>>,
+    hub: output::File,
+}
+
+impl<'a> FeedFiles<'a> {
+    fn open(
+        staging: &mut Staging,
+        site: &'a Site,
+        entries: &[Entry],
+    ) -> Result<FeedFiles<'a>, WriteError> {
+        let main = FeedFile::open(staging, site, None, entries)?;
+        let mut hub = staging.create("index.html")?;
+        hub.write(hub::head(&main.feed).as_bytes())?;
+        let mut feeds = vec![main];
+        for audience in &site.audiences {
+            feeds.push(FeedFile::open(staging, site, Some(audience), entries)?);
+        }
+        Ok(FeedFiles { feeds, hub })
+    }
+
+    fn append(&mut self, items: &[Rendered]) -> Result<(), WriteError> {
+        for item in items {
+            for feed in &mut self.feeds {
+                feed.append(item)?;
+            }
+            self.hub.write(item.card.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn close(self, staging: &mut Staging, site: &Site) -> Result<(), WriteError> {
+        for feed in self.feeds {
+            feed.close(staging)?;
+        }
+        let mut hub = self.hub;
+        hub.write(hub::tail(site).as_bytes())?;
+        staging.finish(hub)
     }
 }
 
@@ -269,15 +437,55 @@ fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Reads, checks and strips a post's image. Its published name carries a
-/// hash of the stripped bytes, so names never collide and a changed image
-/// gets a new URL (caches never serve a stale one).
-fn published_image(
-    root: &Path,
-    image: &crate::post::Image,
-    site: &Site,
-) -> Result<(Vec<u8>, model::Image), Reason> {
-    let path = &image.path;
+/// The published images. Many posts share an image: each file is read,
+/// stripped and written once.
+#[derive(Default)]
+struct Images {
+    /// By the path posts give: the published image (with no alt text, which
+    /// is each post's own), or why it cannot be published.
+    by_path: HashMap<String, Result<model::Image, Reason>>,
+    /// The files written to the output.
+    written: HashSet<String>,
+}
+
+impl Images {
+    /// A post's image as published, its file written the first time it is
+    /// seen. The outer error is the output's; the inner one withholds the post.
+    fn publish(
+        &mut self,
+        root: &Path,
+        image: &crate::post::Image,
+        site: &Site,
+        staging: &mut Staging,
+    ) -> Result<Result<model::Image, Reason>, WriteError> {
+        let published = match self.by_path.get(&image.path) {
+            Some(known) => known.clone(),
+            None => {
+                let published = match stripped_image(root, &image.path, site) {
+                    Ok((bytes, published)) => {
+                        if self.written.insert(published.file.clone()) {
+                            staging.write(&published.file, &bytes)?;
+                        }
+                        Ok(published)
+                    }
+                    Err(reason) => Err(reason),
+                };
+                self.by_path.insert(image.path.clone(), published.clone());
+                published
+            }
+        };
+        Ok(published.map(|published| model::Image {
+            alt: model::clean(image.alt.as_deref().unwrap_or_default()),
+            ..published
+        }))
+    }
+}
+
+/// Reads, checks and strips the image at `path` (under `content/`). Its
+/// published name carries a hash of the stripped bytes, so names never
+/// collide and a changed image gets a new URL (caches never serve a stale
+/// one).
+fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, model::Image), Reason> {
     let reason = |message: String| Reason {
         rule: "publish.image".to_string(),
         message: format!("image `{path}` {message}"),
@@ -311,7 +519,7 @@ fn published_image(
     let published = model::Image {
         url: site.url(&file),
         file,
-        alt: model::clean(image.alt.as_deref().unwrap_or_default()),
+        alt: String::new(),
         mime: kind.mime(),
         size: stripped.len(),
     };

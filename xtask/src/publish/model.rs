@@ -7,20 +7,22 @@ use jiff::tz::TimeZone;
 
 use super::encode::percent;
 use super::intent::{self, Intent};
-use super::markup::xml_allowed;
+use super::markup::forbidden_at;
 use crate::measure;
 use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
 
-/// One feed: everything published, or one audience's share of it.
+/// One feed: everything published, or one audience's share of it. Its
+/// items are not held here: they are built one at a time, newest first, and
+/// each is written to every feed it belongs to.
 pub struct Feed<'a> {
     pub site: &'a Site,
     /// `None` for the main feed.
     pub audience: Option<&'a str>,
-    /// Newest first.
-    pub items: Vec<&'a Item>,
+    /// How many items it has.
+    pub items: usize,
     /// The newest item's date; `now` when there is none.
     pub updated: Timestamp,
 }
@@ -80,12 +82,6 @@ pub struct Item {
     pub platforms: Vec<PlatformCopy>,
 }
 
-impl Item {
-    pub fn for_audience(&self, audience: &str) -> bool {
-        self.audiences.is_empty() || self.audiences.iter().any(|a| a == audience)
-    }
-}
-
 /// An image copied to the output with its metadata removed.
 #[derive(Clone)]
 pub struct Image {
@@ -112,6 +108,20 @@ pub struct PlatformCopy {
     pub link_attached: bool,
 }
 
+/// Whether a post for `audiences` (empty: everyone) is in `audience`'s feed.
+pub fn for_audience(audiences: &[String], audience: &str) -> bool {
+    audiences.is_empty() || audiences.iter().any(|a| a == audience)
+}
+
+/// The networks a post is shared on, in its order, each with its copy: those
+/// of its `platforms` that have a section of their own or a default one.
+pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, &str)> {
+    post.front
+        .iter()
+        .flat_map(|front| &front.platforms)
+        .filter_map(|&platform| Some((platform, post.copy(post.copy_for(platform)?))))
+}
+
 /// Builds the item for a post that may be published.
 pub fn item(
     policy: &Policy,
@@ -124,15 +134,12 @@ pub fn item(
 ) -> Option<Item> {
     let front = post.front.as_ref()?;
     let link = front.link.as_deref();
-    let platforms: Vec<PlatformCopy> = front
-        .platforms
-        .iter()
-        .filter_map(|&platform| {
-            let copy = post.copy(post.copy_for(platform)?);
+    let platforms: Vec<PlatformCopy> = copies(post)
+        .map(|(platform, copy)| {
             let text = clean(&shared_text(copy, link, platform, &post.id));
             let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
-            Some(PlatformCopy {
+            PlatformCopy {
                 platform,
                 length: measure::length(platform, &text),
                 limit: policy.limits(platform).max_length,
@@ -140,7 +147,7 @@ pub fn item(
                 link_attached: link.is_some() && !platform.default_limits().link_in_text,
                 intent,
                 text,
-            })
+            }
         })
         .collect();
     let default_copy = post
@@ -177,16 +184,30 @@ pub fn item(
 /// area turns `\r\n` into `\n`, so the hub copies what the feeds say) and
 /// no character that XML forbids, so lengths count what is shared.
 pub fn clean(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .chars()
-        .filter(|&c| xml_allowed(c))
-        .collect()
-}
-
-/// Newest first; ties by id, so the order never depends on the file system.
-pub fn sort_newest_first(items: &mut [Item]) {
-    items.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.id.cmp(&b.id)));
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    // `text[copied..i]` is clean and not yet copied.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => ("\n", 2),
+            b'\r' => ("\n", 1),
+            _ => match forbidden_at(bytes, i) {
+                Some(len) => ("", len),
+                None => {
+                    i += 1;
+                    continue;
+                }
+            },
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(replacement);
+        i += len;
+        copied = i;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// The authority of Atom ids: the first public domain, else a slug of the name.
@@ -222,5 +243,7 @@ mod tests {
     fn clean_text_is_what_every_output_shows() {
         assert_eq!(clean("a\r\nb\rc\u{1}d\u{c}e\u{FFFE}\tf"), "a\nb\ncde\tf");
         assert_eq!(clean("日本語 🚀"), "日本語 🚀");
+        assert_eq!(clean("\r\r\n\r\u{1}\n\n\r"), "\n\n\n\n\n\n");
+        assert_eq!(clean("\u{FFFF}a\u{FFFD}\u{FEFF}"), "a\u{FFFD}\u{FEFF}");
     }
 }

@@ -9,7 +9,10 @@
 //! whose front matter could not be read is withheld too: nobody can tell
 //! whether it was approved, and the check never lets such a post reach main.
 
+use std::collections::{HashMap, HashSet};
+
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::check::{Checked, Setup};
 use crate::finding::Finding;
@@ -43,6 +46,8 @@ pub enum Verdict {
         published: Timestamp,
         /// The exclusive end of the post's time in the feed.
         expires: Option<Timestamp>,
+        /// What `products` found (it scans the whole post: done once).
+        products: Vec<String>,
     },
     /// Not approved, not due yet, or expired: silently left out.
     Skip(&'static str),
@@ -57,32 +62,45 @@ pub struct Selection<'a> {
 }
 
 pub fn select(checked: &Checked, now: Timestamp) -> Selection<'_> {
+    // The report's findings are sorted by path: each file's are one run.
+    // Looked up by path once, so the work grows with posts plus findings,
+    // never with their product.
+    debug_assert!(
+        checked
+            .report
+            .findings
+            .is_sorted_by(|a, b| a.path <= b.path)
+    );
+    let by_path: HashMap<&str, &[Finding]> = checked
+        .report
+        .findings
+        .chunk_by(|a, b| a.path == b.path)
+        .map(|run| (run[0].path.as_str(), run))
+        .collect();
+    // A verdict scans the post for product names: spread over the cores.
     let posts = checked
         .posts
-        .iter()
+        .par_iter()
         .map(|post| {
-            (
-                post,
-                verdict(&checked.setup, &checked.report.findings, post, now),
-            )
+            let findings = by_path.get(post.path.as_str()).copied().unwrap_or_default();
+            (post, verdict(&checked.setup, findings, post, now))
         })
         .collect();
+    let post_paths: HashSet<&str> = checked.posts.iter().map(|p| p.path.as_str()).collect();
     let unreadable = checked
         .report
         .findings
-        .iter()
-        .filter(|f| f.fails(false) && !checked.posts.iter().any(|p| p.path == f.path))
-        .fold(Vec::<Withheld>::new(), |mut acc, f| {
-            match acc.iter_mut().find(|w| w.path == f.path) {
-                Some(w) => w.reasons.push(reason(f)),
-                None => acc.push(Withheld {
-                    id: None,
-                    path: f.path.clone(),
-                    reasons: vec![reason(f)],
-                }),
-            }
-            acc
-        });
+        .chunk_by(|a, b| a.path == b.path)
+        .filter(|run| !post_paths.contains(run[0].path.as_str()))
+        .filter_map(|run| {
+            let reasons: Vec<Reason> = run.iter().filter(|f| f.fails(false)).map(reason).collect();
+            (!reasons.is_empty()).then(|| Withheld {
+                id: None,
+                path: run[0].path.clone(),
+                reasons,
+            })
+        })
+        .collect();
     Selection { posts, unreadable }
 }
 
@@ -139,8 +157,9 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
         return Verdict::Skip("expired");
     }
     let mut reasons = errors;
-    for product in products(setup, post) {
-        match setup.calendar.product(&product) {
+    let products = products(setup, post);
+    for product in &products {
+        match setup.calendar.product(product) {
             Some(p) if p.is_announced_at(now) => {}
             Some(p) => reasons.push(publish_reason(
                 "publish.embargo",
@@ -162,7 +181,11 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
         }
     }
     if reasons.is_empty() {
-        Verdict::Publish { published, expires }
+        Verdict::Publish {
+            published,
+            expires,
+            products,
+        }
     } else {
         Verdict::Withhold(reasons)
     }
