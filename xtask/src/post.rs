@@ -340,7 +340,8 @@ impl Positions {
     /// the same walk here ends at the same node, so `value_pos` and
     /// `key_pos` answer as `Document`'s did.
     fn new(doc: &Document) -> Positions {
-        let nodes = doc.nodes();
+        let mut nodes: Vec<&yaml::Located> = doc.nodes().iter().collect();
+        nodes.sort_unstable_by(|a, b| a.pointer.cmp(&b.pointer));
         let mut out = Positions {
             pointers: String::with_capacity(nodes.iter().map(|n| n.pointer.len()).sum()),
             entries: Vec::with_capacity(nodes.len()),

@@ -40,7 +40,8 @@ fn danger(c: char, before: Option<char>, after: Option<char>) -> Option<&'static
 }
 
 pub(super) fn check(units: &[TextUnit], sink: &mut Sink) {
-    for unit in units {
+    // Every character `danger` names is outside ASCII.
+    for unit in units.iter().filter(|u| !u.text.is_ascii()) {
         let chars: Vec<(usize, char)> = unit.text.char_indices().collect();
         for (i, &(at, c)) in chars.iter().enumerate() {
             let before = i.checked_sub(1).map(|j| chars[j].1);

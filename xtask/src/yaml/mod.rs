@@ -2,9 +2,10 @@
 //! typed deserialisation, plus a map from JSON pointer to source position so
 //! that every error can name the line and column of the node it is about.
 
-mod flat;
+mod fast;
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -39,8 +40,11 @@ impl Pos {
 #[derive(Debug)]
 pub struct Document {
     pub value: Value,
-    /// Every node, sorted by pointer.
+    /// Every node, in document order.
     nodes: Vec<Located>,
+    /// Indices into `nodes` sorted by pointer, built at the first lookup:
+    /// most documents are read without one.
+    by_pointer: OnceLock<Vec<u32>>,
 }
 
 /// Where one node of a document is.
@@ -55,17 +59,29 @@ pub struct Located {
 }
 
 impl Document {
-    /// `nodes` in any order: one per node of `value`.
-    fn new(value: Value, mut nodes: Vec<Located>) -> Document {
-        nodes.sort_unstable_by(|a, b| a.pointer.cmp(&b.pointer));
-        Document { value, nodes }
+    /// `nodes`: one per node of `value`, in document order.
+    fn new(value: Value, nodes: Vec<Located>) -> Document {
+        Document {
+            value,
+            nodes,
+            by_pointer: OnceLock::new(),
+        }
     }
 
     fn node(&self, pointer: &str) -> Option<&Located> {
-        self.nodes
-            .binary_search_by(|n| n.pointer.as_str().cmp(pointer))
+        let sorted = self.by_pointer.get_or_init(|| {
+            let mut sorted: Vec<u32> = (0..self.nodes.len() as u32).collect();
+            sorted.sort_unstable_by(|&a, &b| {
+                self.nodes[a as usize]
+                    .pointer
+                    .cmp(&self.nodes[b as usize].pointer)
+            });
+            sorted
+        });
+        sorted
+            .binary_search_by(|&i| self.nodes[i as usize].pointer.as_str().cmp(pointer))
             .ok()
-            .map(|i| &self.nodes[i])
+            .map(|i| &self.nodes[sorted[i] as usize])
     }
 
     /// Position of the value at `pointer`, falling back to its nearest
@@ -82,7 +98,7 @@ impl Document {
             .unwrap_or_else(|| self.value_pos(pointer))
     }
 
-    /// Every node, sorted by pointer.
+    /// Every node, in document order.
     pub fn nodes(&self) -> &[Located] {
         &self.nodes
     }
@@ -120,7 +136,7 @@ pub struct SyntaxError {
 /// Parses one YAML document. An empty document is an empty mapping: every
 /// file this tool reads is a mapping, and "missing key" says more than "null".
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
-    match flat::parse(text) {
+    match fast::parse(text) {
         Some(document) => Ok(document),
         None => parse_general(text),
     }
