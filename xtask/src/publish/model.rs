@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 
 use super::encode::percent;
 use super::intent::{self, Intent};
-use super::markup::forbidden_at;
+use super::markup::{forbidden_at, rewrite, stops};
 use crate::measure;
 use crate::platform::Platform;
 use crate::policy::Policy;
@@ -184,29 +184,13 @@ pub fn item(
 /// area turns `\r\n` into `\n`, so the hub copies what the feeds say) and
 /// no character that XML forbids, so lengths count what is shared.
 pub fn clean(text: &str) -> String {
-    let bytes = text.as_bytes();
+    const CLEAN_STOPS: [bool; 256] = stops(b"\r");
     let mut out = String::with_capacity(text.len());
-    // `text[copied..i]` is clean and not yet copied.
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (replacement, len) = match bytes[i] {
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => ("\n", 2),
-            b'\r' => ("\n", 1),
-            _ => match forbidden_at(bytes, i) {
-                Some(len) => ("", len),
-                None => {
-                    i += 1;
-                    continue;
-                }
-            },
-        };
-        out.push_str(&text[copied..i]);
-        out.push_str(replacement);
-        i += len;
-        copied = i;
-    }
-    out.push_str(&text[copied..]);
+    rewrite(text, &mut out, &CLEAN_STOPS, |bytes, i| match bytes[i] {
+        b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(("\n", 2)),
+        b'\r' => Some(("\n", 1)),
+        _ => forbidden_at(bytes, i).map(|len| ("", len)),
+    });
     out
 }
 

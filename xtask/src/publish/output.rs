@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 const BUFFER: usize = 256 * 1024;
 
 /// How much of a file is handed to the kernel before it is asked to start
-/// writing that part to disk. Left alone, the kernel waits until a tenth of
-/// the memory is dirty, and a large output (gigabytes at 100,000 posts)
-/// would mostly be written while the final syncs wait.
+/// writing that part to disk. Left alone, Linux by default waits until a
+/// tenth of the memory is dirty, and a large output (gigabytes at 100,000
+/// posts) would mostly be written while the final syncs wait.
 const WRITEBACK: usize = 16 * 1024 * 1024;
 
 #[derive(Debug)]
@@ -92,9 +92,9 @@ pub fn check_target(out: &Path, root: &Path) -> Result<(), String> {
     }
 }
 
-/// The new output, written file by file into a fresh directory beside
-/// `out` while it is being built (so no more than a file's buffer of it is
-/// ever in memory), then swapped into place by `commit`. Dropped without
+/// The new output, written into a fresh directory beside `out` while it is
+/// being built (so it is never held whole in memory), then swapped into
+/// place by `commit`. Dropped without
 /// `commit` (an error, a crash), it leaves the previous output as it was;
 /// the next run removes the half-written directory.
 pub struct Staging {
