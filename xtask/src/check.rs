@@ -166,7 +166,7 @@ fn run_keeping(root: &Path, keep_posts: bool) -> Result<Checked, Vec<ConfigError
                     claim: IdClaim::of(&post),
                     findings,
                     source,
-                    post: keep_posts.then_some(post),
+                    post: keep_posts.then(|| Box::new(post)),
                 }
             }
             Ok(None) => Judged::Unreadable(too_large(path, max_bytes)),
@@ -203,7 +203,7 @@ fn run_keeping(root: &Path, keep_posts: bool) -> Result<Checked, Vec<ConfigError
                     report.sources.insert(claim.path.clone(), source);
                 }
                 findings.extend(post_findings);
-                posts.extend(post);
+                posts.extend(post.map(|post| *post));
             }
             Judged::Unreadable(problem) => findings.push(problem),
         }
@@ -224,7 +224,7 @@ enum Judged {
         claim: IdClaim,
         findings: Vec<Finding>,
         source: Option<SourceFile>,
-        post: Option<Post>,
+        post: Option<Box<Post>>,
     },
     Unreadable(Finding),
 }
