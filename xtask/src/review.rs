@@ -3,7 +3,7 @@
 //! calendar or schemas, when every post counts); history adds `history.leak`
 //! and `approval.edited`; a policy change gets its impact on every post.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -160,7 +160,13 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
         }
     };
     let before = check::evaluate_posts(root, &base, &checked.posts);
-    let base_findings: Vec<Finding> = before.iter().flatten().cloned().collect();
+    // Each post is judged on its own findings: the report is sorted by path.
+    let findings_now: HashMap<&str, &[Finding]> = checked
+        .report
+        .findings
+        .chunk_by(|a, b| a.path == b.path)
+        .map(|group| (group[0].path.as_str(), group))
+        .collect();
     let in_feed = |setup: &Setup, findings: &[Finding], post: &Post| {
         matches!(
             select::verdict(setup, findings, post, now),
@@ -182,8 +188,8 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
         rules
     };
     let mut result = Impact::default();
-    for (post, before) in checked.posts.iter().zip(&before) {
-        let before = blocking(&before.iter().collect::<Vec<_>>());
+    for (post, base_findings) in checked.posts.iter().zip(&before) {
+        let before = blocking(&base_findings.iter().collect::<Vec<_>>());
         let after = blocking(after.get(post.path.as_str()).map_or(&[][..], Vec::as_slice));
         let entry = |rules: &[String], other: &[String]| PostImpact {
             post: post.id.clone(),
@@ -199,8 +205,15 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
             (false, true) => result.newly_allowed.push(entry(&before, &after)),
             _ => {}
         }
-        let was = in_feed(&base, &base_findings, post);
-        let is = in_feed(&checked.setup, &checked.report.findings, post);
+        let was = in_feed(&base, base_findings, post);
+        let is = in_feed(
+            &checked.setup,
+            findings_now
+                .get(post.path.as_str())
+                .copied()
+                .unwrap_or_default(),
+            post,
+        );
         if was != is {
             result.feed.push(FeedChange {
                 post: post.id.clone(),
