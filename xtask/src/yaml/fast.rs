@@ -260,7 +260,6 @@ impl<'a> Reader<'a> {
             '{' => self.flow_mapping(at, pointer),
             '"' | '\'' => self.quoted(at, pointer),
             _ => {
-                let start = at.at;
                 let rest = at.rest();
                 // A comment ends a plain scalar; `: ` inside one is a nested
                 // mapping, which is not this shape.
@@ -269,68 +268,64 @@ impl<'a> Reader<'a> {
                 if scalar.contains(": ") || scalar.ends_with(':') {
                     return None;
                 }
-                at.at += scalar.len();
-                self.plain(
-                    Scan {
-                        line: at.line,
-                        at: start,
-                    },
-                    scalar,
-                    pointer,
-                )
+                self.plain(at, scalar, pointer)
             }
         }
     }
 
     fn flow_sequence(&mut self, at: &mut Scan<'a>, pointer: &str) -> Option<Value> {
-        self.located(pointer, at.pos(1))?;
-        at.at += 1;
-        at.skip_spaces();
         let mut items = Vec::new();
-        if !at.eat("]") {
-            loop {
-                let item_pointer = format!("{pointer}/{}", items.len());
-                items.push(self.flow_item(at, &item_pointer)?);
-                at.skip_spaces();
-                if at.eat("]") {
-                    break;
-                }
-                if !at.eat(",") {
-                    return None;
-                }
-                at.skip_spaces();
-            }
-        }
+        self.flow_collection(at, pointer, "]", |reader, at| {
+            let item_pointer = format!("{pointer}/{}", items.len());
+            items.push(reader.flow_item(at, &item_pointer)?);
+            Some(())
+        })?;
         Some(Value::Array(items))
     }
 
     fn flow_mapping(&mut self, at: &mut Scan<'a>, pointer: &str) -> Option<Value> {
+        let mut entries = Map::new();
+        self.flow_collection(at, pointer, "}", |reader, at| {
+            let (key, key_pos) = at.key()?;
+            if entries.contains_key(key) || !at.eat(": ") {
+                return None;
+            }
+            at.skip_spaces();
+            let entry_pointer = format!("{pointer}/{}", pointer_segment(key));
+            reader.key = Some(key_pos);
+            let value = reader.flow_item(at, &entry_pointer)?;
+            entries.insert(key.to_string(), value);
+            Some(())
+        })?;
+        Some(Value::Object(entries))
+    }
+
+    /// A one-line `[...]` or `{...}` at `at`: `entry` reads each entry, and
+    /// a `,` or the `close` bracket must follow it.
+    fn flow_collection(
+        &mut self,
+        at: &mut Scan<'a>,
+        pointer: &str,
+        close: &str,
+        mut entry: impl FnMut(&mut Self, &mut Scan<'a>) -> Option<()>,
+    ) -> Option<()> {
         self.located(pointer, at.pos(1))?;
         at.at += 1;
         at.skip_spaces();
-        let mut entries = Map::new();
-        if !at.eat("}") {
-            loop {
-                let (key, key_pos) = at.key()?;
-                if entries.contains_key(key) || !at.eat(": ") {
-                    return None;
-                }
-                at.skip_spaces();
-                let entry_pointer = format!("{pointer}/{}", pointer_segment(key));
-                self.key = Some(key_pos);
-                let value = self.flow_item(at, &entry_pointer)?;
-                entries.insert(key.to_string(), value);
-                at.skip_spaces();
-                if at.eat("}") {
-                    break;
-                }
-                if !at.eat(",") {
-                    return None;
-                }
-                at.skip_spaces();
-            }
+        if at.eat(close) {
+            return Some(());
         }
-        Some(Value::Object(entries))
+        loop {
+            entry(self, at)?;
+            at.skip_spaces();
+            if at.eat(close) {
+                return Some(());
+            }
+            if !at.eat(",") {
+                return None;
+            }
+            at.skip_spaces();
+        }
     }
 
     /// A scalar inside `[...]` or `{...}`: quoted, or plain up to the next
@@ -339,19 +334,10 @@ impl<'a> Reader<'a> {
         if matches!(at.peek()?, '"' | '\'') {
             return self.quoted(at, pointer);
         }
-        let start = at.at;
         let rest = at.rest();
         let end = rest.find([',', ']', '}', '[', '{', '#', ':'])?;
         let scalar = rest[..end].trim_end_matches(' ');
-        at.at += scalar.len();
-        self.plain(
-            Scan {
-                line: at.line,
-                at: start,
-            },
-            scalar,
-            pointer,
-        )
+        self.plain(at, scalar, pointer)
     }
 
     /// A quoted string with nothing to unescape (no `\` and no `''`).
@@ -369,10 +355,12 @@ impl<'a> Reader<'a> {
         Some(Value::String(content.to_string()))
     }
 
-    /// A plain scalar starting at `at`, if YAML reads it as this reader does.
-    fn plain(&mut self, at: Scan, scalar: &str, pointer: &str) -> Option<Value> {
+    /// The plain scalar `scalar` at `at`, if YAML reads it as this reader
+    /// does; `at` moves past it.
+    fn plain(&mut self, at: &mut Scan<'a>, scalar: &str, pointer: &str) -> Option<Value> {
         let value = plain_value(scalar)?;
         self.located(pointer, at.pos(scalar.len()))?;
+        at.at += scalar.len();
         Some(value)
     }
 }
