@@ -107,7 +107,11 @@ impl Normalized {
         let last = self.text[..end].chars().next_back();
         let edge_ok =
             |c: Option<char>, at: usize| c.is_some_and(unspaced_script) || self.boundary[at];
-        edge_ok(first, start) && edge_ok(last, end)
+        // A match must not cut through the letters one source character
+        // decomposes into (`℀` is `a/c`): its span would then hold more.
+        let whole_start = start == 0 || self.origin[start - 1] != self.origin[start];
+        let whole_end = end == self.origin.len() || self.origin[end] != self.origin[end - 1];
+        whole_start && whole_end && edge_ok(first, start) && edge_ok(last, end)
     }
 
     /// Byte range in the source covered by `[start, end)` of `text`.
@@ -220,6 +224,17 @@ mod tests {
         assert_eq!(find("a kite!", "Kite").as_deref(), Some("kite"));
         assert_eq!(find("#KiteLaunch", "Kite").as_deref(), Some("Kite"));
         assert_eq!(find("skite", "Kite"), None);
+    }
+
+    #[test]
+    fn matches_never_cut_through_a_decomposed_character() {
+        // `℀` decomposes to `a/c`: "aaaa" ends inside it (found by fuzzing).
+        assert_eq!(find("AAA\u{2100}", "aaaa"), None);
+        assert_eq!(find("AAA\u{2100}", "aaaac").as_deref(), Some("AAA\u{2100}"));
+        assert_eq!(
+            find("con\u{FB01}dential", "confidential").as_deref(),
+            Some("con\u{FB01}dential")
+        );
     }
 
     #[test]
