@@ -59,6 +59,15 @@ impl Report {
         s
     }
 
+    /// Each file's findings, found by path (the findings are sorted by path).
+    pub fn findings_by_path(&self) -> HashMap<&str, &[Finding]> {
+        debug_assert!(self.findings.is_sorted_by(|a, b| a.path <= b.path));
+        self.findings
+            .chunk_by(|a, b| a.path == b.path)
+            .map(|run| (run[0].path.as_str(), run))
+            .collect()
+    }
+
     pub fn fails(&self, deny_warnings: bool) -> bool {
         self.findings.iter().any(|f| f.fails(deny_warnings))
     }

@@ -3,7 +3,6 @@
 //! calendar or schemas, when every post counts); history adds `history.leak`
 //! and `approval.edited`; a policy change gets its impact on every post.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -160,24 +159,14 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
         }
     };
     let before = check::evaluate_posts(root, &base, &checked.posts);
-    // Each post is judged on its own findings: the report is sorted by path.
-    let findings_now: HashMap<&str, &[Finding]> = checked
-        .report
-        .findings
-        .chunk_by(|a, b| a.path == b.path)
-        .map(|group| (group[0].path.as_str(), group))
-        .collect();
+    let findings_now = checked.report.findings_by_path();
     let in_feed = |setup: &Setup, findings: &[Finding], post: &Post| {
         matches!(
             select::verdict(setup, findings, post, now),
             Verdict::Publish { .. }
         )
     };
-    let mut after: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in &checked.report.findings {
-        after.entry(f.path.as_str()).or_default().push(f);
-    }
-    let blocking = |findings: &[&Finding]| -> Vec<String> {
+    let blocking = |findings: &[Finding]| -> Vec<String> {
         let mut rules: Vec<String> = findings
             .iter()
             .filter(|f| f.severity == Severity::Error && !f.suppressed && f.rule != "history.leak")
@@ -189,8 +178,12 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
     };
     let mut result = Impact::default();
     for (post, base_findings) in checked.posts.iter().zip(&before) {
-        let before = blocking(&base_findings.iter().collect::<Vec<_>>());
-        let after = blocking(after.get(post.path.as_str()).map_or(&[][..], Vec::as_slice));
+        let findings = findings_now
+            .get(post.path.as_str())
+            .copied()
+            .unwrap_or_default();
+        let before = blocking(base_findings);
+        let after = blocking(findings);
         let entry = |rules: &[String], other: &[String]| PostImpact {
             post: post.id.clone(),
             path: post.path.clone(),
@@ -206,14 +199,7 @@ fn impact(root: &Path, checked: &Checked, comparison: &BaseComparison, now: Time
             _ => {}
         }
         let was = in_feed(&base, base_findings, post);
-        let is = in_feed(
-            &checked.setup,
-            findings_now
-                .get(post.path.as_str())
-                .copied()
-                .unwrap_or_default(),
-            post,
-        );
+        let is = in_feed(&checked.setup, findings, post);
         if was != is {
             result.feed.push(FeedChange {
                 post: post.id.clone(),

@@ -118,6 +118,33 @@ pub struct Row {
     pub note: String,
 }
 
+impl Row {
+    /// A row for one repository before any tool has run on it.
+    fn unmeasured(posts: usize, terms: usize, bytes: u64, runs: usize) -> Row {
+        Row {
+            posts,
+            terms,
+            bytes,
+            tool: String::new(),
+            runs,
+            wall_s: None,
+            user_s: None,
+            sys_s: None,
+            timed_out: false,
+            posts_per_s: None,
+            mb_per_s: None,
+            peak_rss_mb: None,
+            exit: None,
+            vs_rg: None,
+            planted: None,
+            found: None,
+            extra_errors: None,
+            extra_warnings: None,
+            note: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Target {
     pub name: String,
@@ -243,27 +270,7 @@ fn run(s: &Settings) -> Result<bool, String> {
         for &terms in &s.terms {
             let root = ensure_root(&dir, posts, terms, s)?;
             warm(&root.join("content"));
-            let base = Row {
-                posts,
-                terms,
-                bytes: content.bytes,
-                tool: String::new(),
-                runs: s.runs,
-                wall_s: None,
-                user_s: None,
-                sys_s: None,
-                timed_out: false,
-                posts_per_s: None,
-                mb_per_s: None,
-                peak_rss_mb: None,
-                exit: None,
-                vs_rg: None,
-                planted: None,
-                found: None,
-                extra_errors: None,
-                extra_warnings: None,
-                note: String::new(),
-            };
+            let base = Row::unmeasured(posts, terms, content.bytes, s.runs);
             let tag = dir.join(format!("terms-{terms}"));
 
             progress(&format!("{posts} posts, {terms} terms: check"));
@@ -696,27 +703,7 @@ fn measure_base(s: &Settings, dir: &Path, posts: usize) -> Result<Vec<Row>, Stri
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
     let bytes = dir_bytes(&root.join("content/posts"));
-    let base = Row {
-        posts,
-        terms,
-        bytes,
-        tool: String::new(),
-        runs: s.runs,
-        wall_s: None,
-        user_s: None,
-        sys_s: None,
-        timed_out: false,
-        posts_per_s: None,
-        mb_per_s: None,
-        peak_rss_mb: None,
-        exit: None,
-        vs_rg: None,
-        planted: None,
-        found: None,
-        extra_errors: None,
-        extra_warnings: None,
-        note: String::new(),
-    };
+    let base = Row::unmeasured(posts, terms, bytes, s.runs);
     let tag = dir.join("git");
     let mut rows = Vec::new();
     for (tool, with_base) in [("check:git", false), ("check:base", true)] {

@@ -9,7 +9,7 @@
 //! whose front matter could not be read is withheld too: nobody can tell
 //! whether it was approved, and the check never lets such a post reach main.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -65,18 +65,7 @@ pub fn select(checked: &Checked, now: Timestamp) -> Selection<'_> {
     // The report's findings are sorted by path: each file's are one run.
     // Looked up by path once, so the work grows with posts plus findings,
     // never with their product.
-    debug_assert!(
-        checked
-            .report
-            .findings
-            .is_sorted_by(|a, b| a.path <= b.path)
-    );
-    let by_path: HashMap<&str, &[Finding]> = checked
-        .report
-        .findings
-        .chunk_by(|a, b| a.path == b.path)
-        .map(|run| (run[0].path.as_str(), run))
-        .collect();
+    let by_path = checked.report.findings_by_path();
     // A verdict scans the post for product names: spread over the cores.
     let posts = checked
         .posts
