@@ -31,66 +31,13 @@ pub struct Normalized {
 impl Normalized {
     pub fn new(source: &str) -> Self {
         let mut out = Normalized::default();
-        out.refill(source);
+        fold_text(source, &mut out);
+        out.boundary.push(true);
         out
     }
+}
 
-    /// Normalises `source` into `self`, reusing its buffers (the matcher
-    /// keeps one per thread, so scanning a post allocates nothing here).
-    pub fn refill(&mut self, source: &str) {
-        let out = self;
-        out.text.clear();
-        out.origin.clear();
-        out.boundary.clear();
-        out.text.reserve(source.len());
-        out.origin.reserve(source.len());
-        out.boundary.reserve(source.len() + 1);
-        let mut pending_boundary = true;
-        let mut previous_was_lower = false;
-        let bytes = source.as_bytes();
-        let mut start = 0;
-        while start < bytes.len() {
-            let b = bytes[start];
-            if b.is_ascii() {
-                // The common case, a byte at a time: one byte in, at most one out.
-                if b.is_ascii_alphanumeric() {
-                    let camel = previous_was_lower && b.is_ascii_uppercase();
-                    out.text.push(b.to_ascii_lowercase() as char);
-                    out.origin.push((start as u32, start as u32 + 1));
-                    out.boundary.push(pending_boundary || camel);
-                    pending_boundary = false;
-                    previous_was_lower = b.is_ascii_lowercase();
-                } else {
-                    pending_boundary = true;
-                    previous_was_lower = false;
-                }
-                start += 1;
-                continue;
-            }
-            let c = source[start..]
-                .chars()
-                .next()
-                .expect("a character starts here");
-            let range = (start as u32, (start + c.len_utf8()) as u32);
-            start += c.len_utf8();
-            let camel = previous_was_lower && c.is_uppercase();
-            let mut emitted_any = false;
-            fold_non_ascii(c, &mut |folded| {
-                if folded.is_alphanumeric() {
-                    out.push(folded, range, pending_boundary || (camel && !emitted_any));
-                    pending_boundary = false;
-                    emitted_any = true;
-                } else {
-                    pending_boundary = true;
-                }
-            });
-            if emitted_any {
-                previous_was_lower = c.is_lowercase();
-            }
-        }
-        out.boundary.push(true);
-    }
-
+impl FoldSink for Normalized {
     fn push(&mut self, c: char, origin: (u32, u32), boundary: bool) {
         let len = c.len_utf8();
         self.text.push(c);
@@ -99,7 +46,9 @@ impl Normalized {
             self.boundary.push(boundary && i == 0);
         }
     }
+}
 
+impl Normalized {
     /// Whether `[start, end)` of `text` is a whole word or run of words in
     /// the source. Scripts written without spaces (CJK, Thai) need no boundary.
     pub fn is_whole_word(&self, start: usize, end: usize) -> bool {
@@ -120,6 +69,104 @@ impl Normalized {
         let to = self.origin[end - 1].1 as usize;
         (from, to)
     }
+}
+
+/// Where [`fold_text`] sends the normalised text: [`Normalized`] stores
+/// it, the matcher feeds it straight to its automaton.
+pub trait FoldSink {
+    /// One character of normalised text, with the byte range of the source
+    /// character it came from and whether a word boundary (the start, a
+    /// separator, or a lower→upper case change) precedes it.
+    fn push(&mut self, c: char, origin: (u32, u32), boundary: bool);
+}
+
+/// The normalisation itself, streamed into `sink` a character at a time.
+#[inline]
+pub fn fold_text(source: &str, sink: &mut impl FoldSink) {
+    let mut state = FoldState {
+        pending_boundary: true,
+        previous_was_lower: false,
+    };
+    let bytes = source.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let b = bytes[start];
+        if !b.is_ascii() {
+            start = fold_non_ascii_char(source, start, &mut state, sink);
+            continue;
+        }
+        // The common case, a byte at a time: one byte in, at most one out.
+        let folded = ASCII_FOLD[b as usize];
+        if folded != 0 {
+            let upper = folded != b;
+            sink.push(
+                folded as char,
+                (start as u32, start as u32 + 1),
+                state.pending_boundary || (state.previous_was_lower && upper),
+            );
+            state.pending_boundary = false;
+            state.previous_was_lower = b.is_ascii_lowercase();
+        } else {
+            state.pending_boundary = true;
+            state.previous_was_lower = false;
+        }
+        start += 1;
+    }
+}
+
+/// Each ASCII byte folded: letters lowercased, digits kept, anything else 0.
+static ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
+struct FoldState {
+    pending_boundary: bool,
+    previous_was_lower: bool,
+}
+
+/// The character at `start` (not ASCII) through [`fold_non_ascii`]; returns
+/// where the next one starts. Kept out of line so that the ASCII loop in
+/// [`fold_text`] stays small.
+#[inline(never)]
+fn fold_non_ascii_char(
+    source: &str,
+    start: usize,
+    state: &mut FoldState,
+    sink: &mut impl FoldSink,
+) -> usize {
+    let c = source[start..]
+        .chars()
+        .next()
+        .expect("a character starts here");
+    let range = (start as u32, (start + c.len_utf8()) as u32);
+    let camel = state.previous_was_lower && c.is_uppercase();
+    let mut emitted_any = false;
+    fold_non_ascii(c, &mut |folded| {
+        if folded.is_alphanumeric() {
+            sink.push(
+                folded,
+                range,
+                state.pending_boundary || (camel && !emitted_any),
+            );
+            state.pending_boundary = false;
+            emitted_any = true;
+        } else {
+            state.pending_boundary = true;
+        }
+    });
+    if emitted_any {
+        state.previous_was_lower = c.is_lowercase();
+    }
+    start + c.len_utf8()
 }
 
 /// Normalises a term from the policy or calendar the same way as text.
@@ -166,7 +213,7 @@ fn fold_case(c: char) -> impl Iterator<Item = char> {
 }
 
 /// Scripts whose words are not separated by spaces.
-fn unspaced_script(c: char) -> bool {
+pub fn unspaced_script(c: char) -> bool {
     matches!(c,
         '\u{0E00}'..='\u{0EFF}'   // Thai, Lao
         | '\u{1000}'..='\u{109F}' // Myanmar

@@ -623,14 +623,20 @@ impl Post {
 
     /// The copy that will be shared on `platform`: its own section, else the default.
     pub fn copy_for(&self, platform: Platform) -> Option<&Section> {
+        self.copy_index_for(platform).map(|i| &self.sections[i])
+    }
+
+    /// Index in `sections` of [`Post::copy_for`]'s section.
+    pub fn copy_index_for(&self, platform: Platform) -> Option<usize> {
         self.sections
             .iter()
-            .find(|s| s.platform == Some(platform))
-            .or_else(|| self.sections.iter().find(|s| s.platform.is_none()))
+            .position(|s| s.platform == Some(platform))
+            .or_else(|| self.sections.iter().position(|s| s.platform.is_none()))
     }
 
     /// Every piece of text a reader sees: front matter strings (even when the
-    /// schema failed, so a leak is still caught), then every copy section.
+    /// schema failed, so a leak is still caught), then every copy section
+    /// (the last `sections.len()` units, in section order).
     pub fn text_units(&self) -> Vec<TextUnit> {
         let mut units = Vec::new();
         if let Some(front) = &self.front_doc {

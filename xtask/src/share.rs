@@ -3,7 +3,7 @@
 //! `link` added where the network's share intent puts it into the text.
 
 use crate::platform::Platform;
-use crate::urls::find_urls;
+use crate::urls::FoundUrl;
 
 pub const UTM_MEDIUM: &str = "employee_advocacy";
 
@@ -53,11 +53,13 @@ pub fn utm_tag(url: &str, source: &str, post_id: &str) -> String {
     out
 }
 
-/// The copy with every `http(s)` link UTM-tagged for `source`.
-pub fn tag_links(copy: &str, source: &str, post_id: &str) -> String {
+/// The copy with every `http(s)` link UTM-tagged for `source`; `urls` are
+/// the copy's (`urls::find_urls`), found once by the caller however many
+/// networks share the copy.
+pub fn tag_links(copy: &str, urls: &[FoundUrl], source: &str, post_id: &str) -> String {
     let mut out = String::with_capacity(copy.len() + 64);
     let mut last = 0;
-    for url in find_urls(copy).into_iter().filter(|u| u.scheme.is_some()) {
+    for url in urls.iter().filter(|u| u.scheme.is_some()) {
         out.push_str(&copy[last..url.range.start]);
         out.push_str(&utm_tag(&copy[url.range.clone()], source, post_id));
         last = url.range.end;
@@ -68,9 +70,15 @@ pub fn tag_links(copy: &str, source: &str, post_id: &str) -> String {
 
 /// The full text an employee shares on `platform`: the tagged copy, plus the
 /// post's `link` when the network's share intent puts it into the text and
-/// the copy does not already contain it.
-pub fn shared_text(copy: &str, link: Option<&str>, platform: Platform, post_id: &str) -> String {
-    let mut text = tag_links(copy, platform.id(), post_id);
+/// the copy does not already contain it. `urls` are the copy's.
+pub fn shared_text(
+    copy: &str,
+    urls: &[FoundUrl],
+    link: Option<&str>,
+    platform: Platform,
+    post_id: &str,
+) -> String {
+    let mut text = tag_links(copy, urls, platform.id(), post_id);
     if let Some(link) =
         link.filter(|l| platform.default_limits().link_in_text && !copy.contains(*l))
     {
@@ -85,6 +93,11 @@ pub fn shared_text(copy: &str, link: Option<&str>, platform: Platform, post_id: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::urls::find_urls;
+
+    fn shared_text(copy: &str, link: Option<&str>, platform: Platform, id: &str) -> String {
+        super::shared_text(copy, &find_urls(copy), link, platform, id)
+    }
 
     #[test]
     fn utm_keeps_query_and_fragment() {

@@ -402,7 +402,9 @@ fn the_hub_works_in_headless_chromium() {
         browser.eval("document.getElementById('om_shown').textContent"),
         json!("Showing 3 posts")
     );
-    // Images load from disk under img-src 'self'.
+    // Images load from disk under img-src 'self'. They are lazy, so the
+    // load event does not wait for them (on a busy machine it fires first).
+    browser.wait_for("Array.from(document.images).every(i => i.complete)");
     assert_eq!(
         browser.eval("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"),
         json!([true, true])

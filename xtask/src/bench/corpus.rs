@@ -697,7 +697,7 @@ fn slug(text: &str) -> String {
 /// Whether `copy` fits `platform` as the share button would send it.
 fn fits(platform: Platform, copy: &str, link: &str, id: &str) -> bool {
     let limits = platform.default_limits();
-    let shared = shared_text(copy, Some(link), platform, id);
+    let shared = shared_text(copy, &find_urls(copy), Some(link), platform, id);
     measure::length(platform, &shared) <= limits.max_length
         && limits.max_bytes.is_none_or(|max| shared.len() <= max)
         && limits

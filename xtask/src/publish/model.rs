@@ -13,6 +13,7 @@ use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
+use crate::urls::find_urls;
 
 /// One feed: everything published, or one audience's share of it. Its
 /// items are not held here: they are built one at a time, newest first, and
@@ -136,7 +137,13 @@ pub fn item(
     let link = front.link.as_deref();
     let platforms: Vec<PlatformCopy> = copies(post)
         .map(|(platform, copy)| {
-            let text = clean(&shared_text(copy, link, platform, &post.id));
+            let text = clean(&shared_text(
+                copy,
+                &find_urls(copy),
+                link,
+                platform,
+                &post.id,
+            ));
             let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             PlatformCopy {
@@ -167,7 +174,12 @@ pub fn item(
     Some(Item {
         id: post.id.clone(),
         title: clean(&front.title),
-        content_text: clean(&tag_links(default_copy, FEED_SOURCE, &post.id)),
+        content_text: clean(&tag_links(
+            default_copy,
+            &find_urls(default_copy),
+            FEED_SOURCE,
+            &post.id,
+        )),
         published,
         expires,
         tags: front.tags.iter().map(|t| clean(t)).collect(),

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::{Context, Sink};
 use crate::finding::Severity;
 use crate::post::{Post, TextUnit};
-use crate::urls::{find_urls, host_to_ascii, host_within};
+use crate::urls::{FoundUrl, host_to_ascii, host_within};
 
 /// Shorteners hide the destination from the reader and from this check.
 const SHORTENERS: &[&str] = &[
@@ -61,11 +61,12 @@ fn normalised_domains(ctx: &Context) -> Rc<(Vec<String>, Vec<String>)> {
     })
 }
 
-pub(super) fn check(ctx: &Context, units: &[TextUnit], sink: &mut Sink) {
+/// `urls` are each unit's (`urls::find_urls`).
+pub(super) fn check(ctx: &Context, units: &[TextUnit], urls: &[Vec<FoundUrl>], sink: &mut Sink) {
     let domains = normalised_domains(ctx);
     let (internal, ours) = (&domains.0, &domains.1);
-    for unit in units {
-        for url in find_urls(&unit.text) {
+    for (unit, urls) in units.iter().zip(urls) {
+        for url in urls {
             let range = unit.file_range(url.range.start, url.range.end);
             let shown = &unit.text[url.range.clone()];
             let host = url.host.as_str();

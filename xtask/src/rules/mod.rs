@@ -24,6 +24,7 @@ use crate::media::ImageFile;
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::time::{DayBound, parse_moment};
+use crate::urls::{FoundUrl, find_urls};
 
 /// What reports say about a rule (SARIF's rule table, explain).
 pub struct RuleInfo<'a> {
@@ -80,14 +81,18 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
         .and_then(|f| parse_moment(&f.publish_at, &ctx.policy.timezone, DayBound::Start).ok());
     let units = post.text_units();
     let hits = ctx.matcher.scan(&units);
+    // Found once: the link rules read every unit's, the network rules each
+    // copy's for every network that shares it.
+    let urls: Vec<Vec<FoundUrl>> = units.iter().map(|u| find_urls(&u.text)).collect();
+    let copy_urls = &urls[urls.len() - post.sections.len()..];
 
     structure::headings(post, &mut sink);
     content::policy_rules(ctx, &units, &hits, &mut sink);
     content::products(ctx, post, &hits, publish_at, &mut sink);
     content::clients(ctx, post, &hits, publish_at, &mut sink);
-    platforms::limits(ctx, post, &mut sink);
+    platforms::limits(ctx, post, copy_urls, &mut sink);
     platforms::disclosure(ctx, post, &hits, &mut sink);
-    links::check(ctx, &units, &mut sink);
+    links::check(ctx, &units, &urls, &mut sink);
     links::schemes(post, &mut sink);
     invisible::check(&units, &mut sink);
     images::check(post, images, &mut sink);

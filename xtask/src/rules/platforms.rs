@@ -9,20 +9,23 @@ use crate::platform::Platform;
 use crate::policy::DisclosureRequired;
 use crate::post::{Post, Section};
 use crate::share::shared_text;
-use crate::urls::find_urls;
+use crate::urls::{FoundUrl, find_urls};
 
 /// Hashtags in a trailing run at least this long hide a disclosure among them.
 const BURIED_RUN: usize = 3;
 
-pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
+/// `copy_urls` are each section's URLs (`urls::find_urls`), by section.
+pub(super) fn limits(ctx: &Context, post: &Post, copy_urls: &[Vec<FoundUrl>], sink: &mut Sink) {
     let Some(front) = &post.front else { return };
     for &platform in &front.platforms {
-        let Some(section) = post.copy_for(platform) else {
+        let Some(index) = post.copy_index_for(platform) else {
             continue;
         };
+        let section = &post.sections[index];
+        let urls = &copy_urls[index];
         let copy = post.copy(section);
         let limits = ctx.policy.limits(platform);
-        let shared = shared_text(copy, front.link.as_deref(), platform, &post.id);
+        let shared = shared_text(copy, urls, front.link.as_deref(), platform, &post.id);
         // What the share button adds beyond the copy, for messages.
         let link_added = front
             .link
@@ -93,34 +96,27 @@ pub(super) fn limits(ctx: &Context, post: &Post, sink: &mut Sink) {
                 format!("Keep the {max} that matter most"),
             );
         }
-        links(post, platform, section, &shared, limits, link_added, sink);
+        links(platform, section, urls, &shared, limits, link_added, sink);
     }
 }
 
 fn links(
-    post: &Post,
     platform: Platform,
     section: &Section,
+    in_copy: &[FoundUrl],
     shared: &str,
     limits: crate::platform::Limits,
     link_added: bool,
     sink: &mut Sink,
 ) {
-    let copy = post.copy(section);
     let with_link = if link_added {
         " with the post's link, which the share button adds,"
     } else {
         ""
     };
-    // Found only where a rule below reads them.
-    let in_copy = if !limits.links_clickable || limits.max_links.is_some() {
-        find_urls(copy)
-    } else {
-        Vec::new()
-    };
     let count = limits.max_links.map_or(0, |_| find_urls(shared).len());
     if !limits.links_clickable {
-        for url in &in_copy {
+        for url in in_copy {
             sink.push_each(
                 "platform.links",
                 Severity::Warning,
