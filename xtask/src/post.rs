@@ -265,21 +265,22 @@ struct FrontDoc {
 impl FrontDoc {
     fn new(doc: &Document, start: usize, first_line: usize) -> FrontDoc {
         let mut texts = Vec::new();
-        let mut push = |pointer: &str, field: Field| {
-            if let Some(text) = doc.value.pointer(pointer).and_then(|v| v.as_str()) {
+        for (pointer, field) in FRONT_TEXT_FIELDS {
+            // `Value::pointer` unescapes (allocates) every segment; these
+            // pointers are the tool's own and need no unescaping.
+            let value = pointer
+                .split('/')
+                .skip(1)
+                .try_fold(&doc.value, |value, key| value.get(key));
+            if let Some(text) = value.and_then(|v| v.as_str()) {
                 texts.push((pointer.to_string(), field, text.to_string()));
             }
-        };
-        for (pointer, field) in FRONT_TEXT_FIELDS {
-            push(pointer, field);
         }
-        let tags = doc
-            .value
-            .get("tags")
-            .and_then(|t| t.as_array())
-            .map_or(0, Vec::len);
-        for i in 0..tags {
-            push(&format!("/tags/{i}"), Field::Tag);
+        let tags = doc.value.get("tags").and_then(|t| t.as_array());
+        for (i, tag) in tags.into_iter().flatten().enumerate() {
+            if let Some(text) = tag.as_str() {
+                texts.push((format!("/tags/{i}"), Field::Tag, text.to_string()));
+            }
         }
         FrontDoc {
             positions: Positions::new(doc),

@@ -186,9 +186,14 @@ fn first_line(message: &str) -> String {
 const BUDGET_NODES: usize = 250_000;
 const BUDGET_DEPTH: usize = 64;
 
-/// Escapes a mapping key as a JSON pointer segment (RFC 6901).
-pub fn pointer_segment(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// Escapes a mapping key as a JSON pointer segment (RFC 6901), copying it
+/// only when it holds something to escape.
+pub fn pointer_segment(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        key.into()
+    }
 }
 
 fn lower(
