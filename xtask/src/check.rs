@@ -453,6 +453,12 @@ fn file_problem(path: String, message: String) -> Finding {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // Walked paths are clean: where `/` separates, the path is the answer.
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(rel) = rel.to_str()
+    {
+        return rel.to_string();
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

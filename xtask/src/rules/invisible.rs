@@ -39,13 +39,25 @@ fn danger(c: char, before: Option<char>, after: Option<char>) -> Option<&'static
     }
 }
 
+/// Whether `b` begins the UTF-8 form of a character `danger` can name
+/// (U+00AD, U+180E, U+200B-U+206F, U+FEFF): a byte scan finds the few
+/// places worth decoding.
+fn may_begin_danger(b: u8) -> bool {
+    matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xEF)
+}
+
 pub(super) fn check(units: &[TextUnit], sink: &mut Sink) {
-    // Every character `danger` names is outside ASCII.
-    for unit in units.iter().filter(|u| !u.text.is_ascii()) {
-        let chars: Vec<(usize, char)> = unit.text.char_indices().collect();
-        for (i, &(at, c)) in chars.iter().enumerate() {
-            let before = i.checked_sub(1).map(|j| chars[j].1);
-            let after = chars.get(i + 1).map(|&(_, c)| c);
+    for unit in units {
+        let text = &unit.text;
+        let candidates = text
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| may_begin_danger(b));
+        for (at, _) in candidates {
+            // A lead byte always starts a character.
+            let c = text[at..].chars().next().expect("a character starts here");
+            let before = text[..at].chars().next_back();
+            let after = text[at + c.len_utf8()..].chars().next();
             if let Some(name) = danger(c, before, after) {
                 sink.push_each(
                     "text.bidi",
@@ -76,5 +88,19 @@ mod tests {
         assert!(danger('\u{200D}', Some('👨'), Some('👩')).is_none());
         assert!(danger('\u{200C}', Some('م'), Some('ی')).is_none());
         assert!(danger('\u{00AD}', Some(' '), Some('x')).is_none());
+    }
+
+    #[test]
+    fn the_byte_scan_stops_at_every_dangerous_character() {
+        let mut named = 0;
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            if danger(c, Some('a'), Some('b')).is_some() {
+                let mut utf8 = [0; 4];
+                c.encode_utf8(&mut utf8);
+                assert!(may_begin_danger(utf8[0]), "U+{:04X}", c as u32);
+                named += 1;
+            }
+        }
+        assert_eq!(named, 20);
     }
 }
