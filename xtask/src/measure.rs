@@ -115,7 +115,15 @@ fn is_emoji_sequence(cluster: &str) -> bool {
 /// property test compares the two).
 pub fn hashtags(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut found: Vec<std::ops::Range<usize>> = Vec::new();
-    for (at, sign) in text.match_indices(['#', '\u{FF03}']) {
+    // A byte scan for `#` and the lead byte of `＃` (EF BC 83), which is
+    // always a character boundary.
+    let bytes = text.as_bytes();
+    let signs = (0..bytes.len()).filter_map(|at| match bytes[at] {
+        b'#' => Some((at, "#")),
+        0xEF if text[at..].starts_with('\u{FF03}') => Some((at, "\u{FF03}")),
+        _ => None,
+    });
+    for (at, sign) in signs {
         let taken = found.last().map_or(0, |tag| tag.end);
         let lead_ok = match text[..at].chars().next_back() {
             None => true,
