@@ -125,7 +125,8 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// report.
 pub struct Checked {
     pub setup: Setup,
-    /// Every readable post, in path order; empty after [`run_for_report`].
+    /// The readable posts that were asked to be kept, in path order: all of
+    /// them after [`run`], none after [`run_for_report`].
     pub posts: Vec<Post>,
     pub report: Report,
 }
@@ -133,16 +134,21 @@ pub struct Checked {
 /// Checks every post under `root`, keeping the posts for what comes after
 /// the check (publishing, comparing with a base).
 pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
-    run_keeping(root, true)
+    run_keeping(root, &|_| true)
 }
 
 /// Checks every post under `root` for the report alone: each post is dropped
 /// as soon as it is judged, so memory holds the findings, not the repository.
 pub fn run_for_report(root: &Path) -> Result<Checked, Vec<ConfigError>> {
-    run_keeping(root, false)
+    run_keeping(root, &|_| false)
 }
 
-fn run_keeping(root: &Path, keep_posts: bool) -> Result<Checked, Vec<ConfigError>> {
+/// Checks every post under `root`, keeping the posts whose path `keep`
+/// accepts (a review of a change needs only the changed ones).
+pub fn run_keeping(
+    root: &Path,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<Checked, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
             POLICY_PATH,
@@ -175,7 +181,7 @@ fn run_keeping(root: &Path, keep_posts: bool) -> Result<Checked, Vec<ConfigError
                     claim: IdClaim::of(&post),
                     findings,
                     source,
-                    post: keep_posts.then(|| Box::new(post)),
+                    post: keep(&post.path).then(|| Box::new(post)),
                 }
             }
             Ok(None) => Judged::Unreadable(too_large(path, max_bytes)),

@@ -175,23 +175,32 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(root) => root,
         Err(e) => return cannot_run(&e),
     };
-    // Comparing with a base looks at the posts again; a plain check only
-    // needs the report.
-    let checked = if args.base.is_some() {
-        check::run(&root)
-    } else {
-        check::run_for_report(&root)
+    let comparison = args
+        .base
+        .as_deref()
+        .map(|rev| crate::git::compare(&root, rev));
+    // A plain check needs only the report. A review looks again at the
+    // posts the change touched, and at every post when it changes the
+    // policy (to say what the change does to them).
+    let to_review = match &comparison {
+        Some(Ok(comparison)) => Some(comparison.posts_to_review()),
+        _ => None,
     };
-    let mut checked = match checked {
+    let keep = |path: &str| match &to_review {
+        None => false,
+        Some(None) => true,
+        Some(Some(paths)) => paths.contains(path),
+    };
+    let mut checked = match check::run_keeping(&root, &keep) {
         Ok(checked) => checked,
         Err(errors) => return config_errors(&errors),
     };
-    if let Some(rev) = &args.base {
-        let comparison = match crate::git::compare(&root, rev) {
-            Ok(comparison) => comparison,
-            Err(e) => return cannot_run(&e),
-        };
-        checked.report.impact = crate::review::review(&root, &mut checked, &comparison, now);
+    match &comparison {
+        None => {}
+        Some(Err(e)) => return cannot_run(e),
+        Some(Ok(comparison)) => {
+            checked.report.impact = crate::review::review(&root, &mut checked, comparison, now);
+        }
     }
     let report = &checked.report;
     let text = match args.format {

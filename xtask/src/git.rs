@@ -48,6 +48,20 @@ impl BaseComparison {
             .iter()
             .any(|p| p.starts_with("policies/") || p.starts_with("schemas/"))
     }
+
+    /// The paths of the posts a review of this change reads again: those it
+    /// changed or added lines to; `None` (every post) if it changes the
+    /// policy.
+    pub fn posts_to_review(&self) -> Option<BTreeSet<&str>> {
+        (!self.touches_policy()).then(|| {
+            let added = self.added.iter().map(|line| line.path.as_str());
+            self.changed
+                .iter()
+                .map(String::as_str)
+                .chain(added)
+                .collect()
+        })
+    }
 }
 
 /// Compares HEAD (and uncommitted changes) under `root` with `rev`.
