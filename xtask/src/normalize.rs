@@ -35,20 +35,7 @@ impl Normalized {
         out.boundary.push(true);
         out
     }
-}
 
-impl FoldSink for Normalized {
-    fn push(&mut self, c: char, origin: (u32, u32), boundary: bool) {
-        let len = c.len_utf8();
-        self.text.push(c);
-        for i in 0..len {
-            self.origin.push(origin);
-            self.boundary.push(boundary && i == 0);
-        }
-    }
-}
-
-impl Normalized {
     /// Whether `[start, end)` of `text` is a whole word or run of words in
     /// the source. Scripts written without spaces (CJK, Thai) need no boundary.
     pub fn is_whole_word(&self, start: usize, end: usize) -> bool {
@@ -68,6 +55,17 @@ impl Normalized {
         let from = self.origin[start].0 as usize;
         let to = self.origin[end - 1].1 as usize;
         (from, to)
+    }
+}
+
+impl FoldSink for Normalized {
+    fn push(&mut self, c: char, origin: (u32, u32), boundary: bool) {
+        let len = c.len_utf8();
+        self.text.push(c);
+        for i in 0..len {
+            self.origin.push(origin);
+            self.boundary.push(boundary && i == 0);
+        }
     }
 }
 

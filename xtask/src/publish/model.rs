@@ -13,7 +13,7 @@ use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::post::Post;
 use crate::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
-use crate::urls::find_urls;
+use crate::urls::{FoundUrl, find_urls};
 
 /// One feed: everything published, or one audience's share of it. Its
 /// items are not held here: they are built one at a time, newest first, and
@@ -114,13 +114,14 @@ pub fn for_audience(audiences: &[String], audience: &str) -> bool {
     audiences.is_empty() || audiences.iter().any(|a| a == audience)
 }
 
-/// The networks a post is shared on, in its order, each with its copy: those
-/// of its `platforms` that have a section of their own or a default one.
-pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, &str)> {
+/// The networks a post is shared on, in its order, each with the index of
+/// its copy's section: those of its `platforms` that have a section of their
+/// own or a default one.
+pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, usize)> {
     post.front
         .iter()
         .flat_map(|front| &front.platforms)
-        .filter_map(|&platform| Some((platform, post.copy(post.copy_for(platform)?))))
+        .filter_map(|&platform| Some((platform, post.copy_index_for(platform)?)))
 }
 
 /// Builds the item for a post that may be published.
@@ -135,15 +136,16 @@ pub fn item(
 ) -> Option<Item> {
     let front = post.front.as_ref()?;
     let link = front.link.as_deref();
+    // Each section's links, found once however many networks share it.
+    let urls: Vec<Vec<FoundUrl>> = post
+        .sections
+        .iter()
+        .map(|s| find_urls(post.copy(s)))
+        .collect();
     let platforms: Vec<PlatformCopy> = copies(post)
-        .map(|(platform, copy)| {
-            let text = clean(&shared_text(
-                copy,
-                &find_urls(copy),
-                link,
-                platform,
-                &post.id,
-            ));
+        .map(|(platform, index)| {
+            let copy = post.copy(&post.sections[index]);
+            let text = clean(&shared_text(copy, &urls[index], link, platform, &post.id));
             let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             PlatformCopy {
@@ -160,26 +162,21 @@ pub fn item(
     let default_copy = post
         .sections
         .iter()
-        .find(|s| s.platform.is_none())
-        .map(|s| post.copy(s))
-        .filter(|c| !c.is_empty())
-        .or_else(|| {
-            front
-                .platforms
-                .iter()
-                .find_map(|&p| post.copy_for(p))
-                .map(|s| post.copy(s))
-        })
-        .unwrap_or_default();
+        .position(|s| s.platform.is_none())
+        .filter(|&i| !post.copy(&post.sections[i]).is_empty())
+        .or_else(|| front.platforms.iter().find_map(|&p| post.copy_index_for(p)));
+    let content_text = default_copy.map_or_else(String::new, |i| {
+        clean(&tag_links(
+            post.copy(&post.sections[i]),
+            &urls[i],
+            FEED_SOURCE,
+            &post.id,
+        ))
+    });
     Some(Item {
         id: post.id.clone(),
         title: clean(&front.title),
-        content_text: clean(&tag_links(
-            default_copy,
-            &find_urls(default_copy),
-            FEED_SOURCE,
-            &post.id,
-        )),
+        content_text,
         published,
         expires,
         tags: front.tags.iter().map(|t| clean(t)).collect(),

@@ -183,26 +183,20 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
         return;
     }
     let accepted = disclosure.accepted.join(", ");
-    // Where the disclosure stands in a copy does not depend on the network:
-    // found once per section, however many networks share it.
-    let mut found_in: Vec<Option<Option<(usize, usize)>>> = vec![None; post.sections.len()];
     for &platform in &front.platforms {
-        let Some(index) = post.copy_index_for(platform) else {
+        let Some(section) = post.copy_for(platform) else {
             continue;
         };
-        let section = &post.sections[index];
         let copy = post.copy(section);
         let first_line_end = copy.find('\n').unwrap_or(copy.len());
-        let found = *found_in[index].get_or_insert_with(|| {
-            let lower_copy = copy.to_lowercase();
-            disclosure
-                .accepted
-                .iter()
-                .filter_map(|phrase| {
-                    find_phrase_in(copy, &lower_copy, phrase).map(|at| (at, at + phrase.len()))
-                })
-                .min()
-        });
+        let lower_copy = copy.to_lowercase();
+        let found = disclosure
+            .accepted
+            .iter()
+            .filter_map(|phrase| {
+                find_phrase_in(copy, &lower_copy, phrase).map(|at| (at, at + phrase.len()))
+            })
+            .min();
         let Some((at, end)) = found else {
             let range = if copy.is_empty() {
                 post.front_range("/platforms", true)
