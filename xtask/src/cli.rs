@@ -8,9 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::{self, Setup, find_root};
-use crate::render::{self, human::Style};
-use crate::rules::{self, builtin};
+use onmessage_engine::check::Report;
+use onmessage_engine::render::{self, human::Style};
+use onmessage_engine::review::Impact;
+use onmessage_engine::rules::{self, builtin};
+
+use crate::check::{self, ImageCache, Rayon, find_root, load_setup};
 
 #[derive(Parser)]
 #[command(
@@ -32,7 +35,15 @@ enum Command {
     /// Publish the posts that may be shared now as the advocacy feed and hub.
     Publish(crate::publish::PublishArgs),
     /// Measure check and publish on generated repositories (1k-100k posts) against ripgrep and gitleaks.
-    Bench(crate::bench::BenchArgs),
+    ///
+    /// Builds the release binaries and runs `onmessage-bench` (its own crate,
+    /// never part of this binary) with these arguments; `--help` after
+    /// `bench` lists them.
+    #[command(disable_help_flag = true)]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -71,7 +82,7 @@ struct NewArgs {
     title: String,
     /// Networks to write for (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "linkedin")]
-    platform: Vec<crate::platform::Platform>,
+    platform: Vec<onmessage_engine::platform::Platform>,
     /// Product ids from policies/calendar.yaml that the post is about.
     #[arg(long, value_delimiter = ',')]
     product: Vec<String>,
@@ -119,7 +130,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::New(args) => run_new(args),
-        Command::Bench(args) => crate::bench::run_cli(args),
+        Command::Bench { args } => run_bench(&args),
         Command::Publish(args) => crate::publish::run_cli(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
     }
@@ -146,7 +157,7 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, String> {
 }
 
 /// The policy or calendar is invalid: say where, and exit 2.
-fn config_errors(errors: &[crate::config::ConfigError]) -> ExitCode {
+fn config_errors(errors: &[onmessage_engine::config::ConfigError]) -> ExitCode {
     let style = style_for(&std::io::stderr());
     let _ = write!(
         std::io::stderr(),
@@ -167,7 +178,12 @@ fn cannot_run(message: &str) -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    let now = match args.now.as_deref().map(crate::time::parse_now).transpose() {
+    let now = match args
+        .now
+        .as_deref()
+        .map(onmessage_engine::time::parse_now)
+        .transpose()
+    {
         Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
         Err(e) => return cannot_run(&e),
     };
@@ -195,20 +211,25 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(errors) => return config_errors(&errors),
     };
-    match &comparison {
-        None => {}
+    let impact = match &comparison {
+        None => None,
         Some(Err(e)) => return cannot_run(e),
-        Some(Ok(comparison)) => {
-            checked.report.impact = crate::review::review(&root, &mut checked, comparison, now);
-        }
-    }
+        Some(Ok(comparison)) => onmessage_engine::review::review(
+            &mut checked,
+            comparison,
+            now,
+            &ImageCache::new(&root),
+            &Rayon,
+        ),
+    };
     let report = &checked.report;
+    let impact = impact.as_ref();
     let text = match args.format {
-        Format::Human => render::human::render(report, style_for(&std::io::stdout())),
-        Format::Json => render::json::render(report),
+        Format::Human => render::human::render(report, impact, style_for(&std::io::stdout())),
+        Format::Json => render::json::render(report, impact),
         Format::Sarif => render::sarif::render(report, &rules::catalog(&checked.setup.policy)),
         Format::Github => {
-            if let Err(e) = write_step_summary(report) {
+            if let Err(e) = write_step_summary(report, impact) {
                 return cannot_run(&e);
             }
             let summary = render::human::summary_line(report, Style { color: false });
@@ -228,7 +249,7 @@ fn run_new(args: NewArgs) -> ExitCode {
         Ok(root) => root,
         Err(e) => return cannot_run(&e),
     };
-    let setup = match Setup::load(&root) {
+    let setup = match load_setup(&root) {
         Ok(setup) => setup,
         Err(errors) => return config_errors(&errors),
     };
@@ -247,13 +268,22 @@ fn run_new(args: NewArgs) -> ExitCode {
             ));
         }
     }
-    let now = match args.now.as_deref().map(crate::time::parse_now).transpose() {
+    let now = match args
+        .now
+        .as_deref()
+        .map(onmessage_engine::time::parse_now)
+        .transpose()
+    {
         Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
         Err(e) => return cannot_run(&e),
     };
     let publish_at = match &args.publish_at {
         Some(text) => {
-            match crate::time::parse_moment(text, &policy.timezone, crate::time::DayBound::Start) {
+            match onmessage_engine::time::parse_moment(
+                text,
+                &policy.timezone,
+                onmessage_engine::time::DayBound::Start,
+            ) {
                 Ok(at) => at,
                 Err(e) => return cannot_run(&format!("--publish-at: {e}")),
             }
@@ -268,7 +298,7 @@ fn run_new(args: NewArgs) -> ExitCode {
             Err(e) => return cannot_run(&e),
         },
     };
-    if crate::scaffold::slug(&args.title).is_empty() {
+    if onmessage_engine::scaffold::slug(&args.title).is_empty() {
         return cannot_run("the title needs letters or digits to make a file name from");
     }
     let author = author_name(&root);
@@ -277,7 +307,7 @@ fn run_new(args: NewArgs) -> ExitCode {
         .as_ref()
         .and_then(|d| d.accepted.first())
         .map(String::as_str);
-    let new_post = crate::scaffold::NewPost {
+    let new_post = onmessage_engine::scaffold::NewPost {
         title: &args.title,
         author: &author,
         platforms: &args.platform,
@@ -286,7 +316,7 @@ fn run_new(args: NewArgs) -> ExitCode {
         publish_at,
         disclosure,
     };
-    let relative = crate::scaffold::path(&new_post, &policy.timezone);
+    let relative = onmessage_engine::scaffold::path(&new_post, &policy.timezone);
     let path = root.join(&relative);
     if let Some(dir) = path.parent()
         && let Err(e) = std::fs::create_dir_all(dir)
@@ -298,7 +328,7 @@ fn run_new(args: NewArgs) -> ExitCode {
         .create_new(true)
         .open(&path);
     let written = file.and_then(|mut f| {
-        f.write_all(crate::scaffold::render(&new_post, &policy.timezone).as_bytes())
+        f.write_all(onmessage_engine::scaffold::render(&new_post, &policy.timezone).as_bytes())
     });
     match written {
         Ok(()) => {
@@ -342,7 +372,7 @@ fn author_name(root: &std::path::Path) -> String {
 }
 
 /// Appends the Markdown job summary to `$GITHUB_STEP_SUMMARY`, when set.
-fn write_step_summary(report: &check::Report) -> Result<(), String> {
+fn write_step_summary(report: &Report, impact: Option<&Impact>) -> Result<(), String> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
         return Ok(());
     };
@@ -354,7 +384,7 @@ fn write_step_summary(report: &check::Report) -> Result<(), String> {
         (Ok(server), Ok(repo), Ok(sha)) => Some(format!("{server}/{repo}/blob/{sha}/")),
         _ => None,
     };
-    let text = render::github::summary(report, &render::github::Links { blob_base });
+    let text = render::github::summary(report, impact, &render::github::Links { blob_base });
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -372,7 +402,7 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
     // Built-in rules explain themselves without a repository; policy rules need it.
     let setup = resolve_root(root)
         .ok()
-        .and_then(|root| Setup::load(&root).ok());
+        .and_then(|root| load_setup(&root).ok());
     let policy = setup.as_ref().map(|s| &s.policy);
     let mut out = String::new();
     match rule {
@@ -429,4 +459,42 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// `cargo xtask bench`: the benchmark is its own crate, so that neither its
+/// generator nor its measuring code is in this binary. It is built in
+/// release mode beside this binary's target directory, then run with the
+/// arguments given and told which `xtask` to measure.
+fn run_bench(args: &[String]) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = std::process::Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "xtask",
+            "-p",
+            "onmessage-bench",
+        ])
+        .status();
+    match built {
+        Ok(status) if status.success() => {}
+        Ok(_) => return cannot_run("building the benchmark failed (see above)"),
+        Err(e) => return cannot_run(&format!("cannot run cargo: {e}")),
+    }
+    // This binary is target/<profile>/xtask: the release build is a sibling.
+    let release = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("release")))
+        .unwrap_or_else(|| PathBuf::from("target/release"));
+    let status = std::process::Command::new(release.join("onmessage-bench"))
+        .arg("--xtask")
+        .arg(release.join("xtask"))
+        .args(args)
+        .status();
+    match status {
+        Ok(status) => ExitCode::from(status.code().map_or(EXIT_CANNOT_RUN, |c| c as u8)),
+        Err(e) => cannot_run(&format!("cannot run the benchmark: {e}")),
+    }
 }

@@ -8,61 +8,12 @@ use std::path::{Path, PathBuf};
 
 use git2::{Commit, DiffOptions, Oid, Repository, Sort, Tree};
 
-use crate::config::{CALENDAR_PATH, POLICY_PATH};
+use onmessage_engine::config::{CALENDAR_PATH, POLICY_PATH};
+use onmessage_engine::review::{AddedLine, BaseComparison};
 
 /// Where history is scanned for leaks: the content marketing writes (the
 /// policy itself names every codename, and the tool's fixtures do too).
 pub const SCANNED_DIR: &str = "content/";
-
-/// A line a branch commit added.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddedLine {
-    /// Abbreviated commit id.
-    pub commit: String,
-    /// Relative to the root, with `/`.
-    pub path: String,
-    /// 1-based line in that commit's version of the file.
-    pub line: usize,
-    pub text: String,
-}
-
-/// The branch compared with its base.
-#[derive(Debug)]
-pub struct BaseComparison {
-    /// Abbreviated id of the merge base.
-    pub merge_base: String,
-    /// Files changed since the merge base (commits, index and working tree).
-    pub changed: BTreeSet<String>,
-    /// Lines added by each commit between the merge base and HEAD.
-    pub added: Vec<AddedLine>,
-    /// The merge base's version of the changed posts and of the policy and
-    /// calendar (absent: the file did not exist there).
-    pub base_files: HashMap<String, Vec<u8>>,
-}
-
-impl BaseComparison {
-    /// Whether the change touches the policy, calendar or schemas, so that
-    /// every post must be judged again.
-    pub fn touches_policy(&self) -> bool {
-        self.changed
-            .iter()
-            .any(|p| p.starts_with("policies/") || p.starts_with("schemas/"))
-    }
-
-    /// The paths of the posts a review of this change reads again: those it
-    /// changed or added lines to; `None` (every post) if it changes the
-    /// policy.
-    pub fn posts_to_review(&self) -> Option<BTreeSet<&str>> {
-        (!self.touches_policy()).then(|| {
-            let added = self.added.iter().map(|line| line.path.as_str());
-            self.changed
-                .iter()
-                .map(String::as_str)
-                .chain(added)
-                .collect()
-        })
-    }
-}
 
 /// Compares HEAD (and uncommitted changes) under `root` with `rev`.
 pub fn compare(root: &Path, rev: &str) -> Result<BaseComparison, String> {

@@ -15,16 +15,7 @@
 //! format, and appended to every file it belongs to, a chunk of items at a
 //! time.
 
-pub mod atom;
-pub mod encode;
-pub mod hub;
-pub mod intent;
-pub mod jsonfeed;
-pub mod markup;
-pub mod model;
-pub mod output;
-pub mod select;
-pub mod strip;
+mod output;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -34,16 +25,20 @@ use std::process::ExitCode;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
-use crate::check::{self, Checked};
-use crate::config::ConfigError;
-use crate::media::{self, CONTENT_DIR, ImageFile};
-use crate::platform::Platform;
-use crate::policy::Policy;
-use crate::post::Post;
-use crate::render::human::{Style, render_config_errors, render_error};
-use model::{Feed, Site};
+use onmessage_engine::check::Checked;
+use onmessage_engine::config::ConfigError;
+use onmessage_engine::eligibility::{self as select, Reason, Withheld};
+use onmessage_engine::media::{CONTENT_DIR, ImageFile};
+use onmessage_engine::platform::Platform;
+use onmessage_engine::policy::Policy;
+use onmessage_engine::post::Post;
+use onmessage_engine::render::human::{Style, render_config_errors, render_error};
+use onmessage_feed::model::{self, Feed, Site};
+use onmessage_feed::{atom, encode, hub, jsonfeed, strip};
 use output::{Staging, WriteError};
-pub use select::{Reason, Withheld};
+
+use crate::check::{self, Rayon};
+use crate::images;
 
 #[derive(clap::Args)]
 pub struct PublishArgs {
@@ -63,13 +58,13 @@ pub struct PublishArgs {
 
 /// Set by tests to simulate a crash: abort the process after creating this
 /// many files of the new output.
-pub const STOP_AFTER_ENV: &str = "ONMESSAGE_PUBLISH_ABORT_AFTER";
+const STOP_AFTER_ENV: &str = "ONMESSAGE_PUBLISH_ABORT_AFTER";
 
 const EXIT_WITHHELD: u8 = 1;
 const EXIT_CANNOT_RUN: u8 = 2;
 
 /// What one publish needs; `run_cli` fills it from the command line.
-pub struct Options {
+struct Options {
     pub root: PathBuf,
     pub now: Timestamp,
     pub out: PathBuf,
@@ -79,7 +74,7 @@ pub struct Options {
 }
 
 #[derive(Debug)]
-pub enum Error {
+enum Error {
     /// The policy or calendar is invalid.
     Config(Vec<ConfigError>),
     /// A bad option or an output that cannot be written.
@@ -90,7 +85,7 @@ pub enum Error {
 
 /// What was written.
 #[derive(Debug)]
-pub struct Outcome {
+struct Outcome {
     /// Post ids in the main feed, newest first.
     pub published: Vec<String>,
     /// Approved, due posts that were not published, by path.
@@ -102,14 +97,14 @@ pub struct Outcome {
 }
 
 /// What `build` wrote into the new output.
-pub struct Built {
+struct Built {
     pub published: Vec<String>,
     pub withheld: Vec<Withheld>,
     pub audiences: Vec<String>,
     pub images: usize,
 }
 
-pub fn publish(opts: &Options) -> Result<Outcome, Error> {
+fn publish(opts: &Options) -> Result<Outcome, Error> {
     let base_url = normalize_base_url(&opts.base_url).map_err(Error::CannotRun)?;
     output::check_target(&opts.out, &opts.root).map_err(Error::CannotRun)?;
     let checked = check::run(&opts.root).map_err(Error::Config)?;
@@ -133,7 +128,7 @@ pub fn publish(opts: &Options) -> Result<Outcome, Error> {
 
 /// `--base-url` with a trailing `/`: an http(s) URL or a relative path, with
 /// no query, fragment, space or quote (it is pasted in front of paths).
-pub fn normalize_base_url(url: &str) -> Result<String, String> {
+fn normalize_base_url(url: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("--base-url `{url}` {why}"));
     if url.is_empty() {
         return bad("is empty; use ./ or the site's https URL");
@@ -176,7 +171,7 @@ struct Entry<'a> {
 const CHUNK: usize = 512;
 
 /// Builds every output file from a finished check, writing it into `staging`.
-pub fn build(
+fn build(
     root: &Path,
     checked: &Checked,
     now: Timestamp,
@@ -184,7 +179,7 @@ pub fn build(
     staging: &mut Staging,
 ) -> Result<Built, WriteError> {
     let policy = &checked.setup.policy;
-    let selection = select::select(checked, now);
+    let selection = select::select(checked, now, &Rayon);
     let mut withheld = selection.unreadable;
     let mut site = Site {
         company: policy.company.name.clone(),
@@ -454,7 +449,7 @@ impl Images {
     fn publish(
         &mut self,
         root: &Path,
-        image: &crate::post::Image,
+        image: &onmessage_engine::post::Image,
         site: &Site,
         staging: &mut Staging,
     ) -> Result<Result<model::Image, Reason>, WriteError> {
@@ -491,7 +486,7 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         message: format!("image `{path}` {message}"),
         line: None,
     };
-    match media::inspect(root, path) {
+    match images::inspect(root, path) {
         ImageFile::Found { .. } => {}
         ImageFile::BadPath(why) => return Err(reason(why.to_string())),
         ImageFile::Missing => return Err(reason("is missing".to_string())),
@@ -543,7 +538,7 @@ fn cannot_run(message: &str) -> ExitCode {
 /// approved, due post was withheld (the rest is published); 2: cannot run.
 pub fn run_cli(args: PublishArgs) -> ExitCode {
     let now = match &args.now {
-        Some(text) => match crate::time::parse_now(text) {
+        Some(text) => match onmessage_engine::time::parse_now(text) {
             Ok(now) => now,
             Err(e) => return cannot_run(&e),
         },

@@ -257,29 +257,16 @@ impl Staging {
     }
 }
 
-/// An exclusive advisory lock, held until the file is dropped.
-#[cfg(unix)]
+/// An exclusive lock (`flock` on Unix, `LockFileEx` on Windows), held
+/// until the file is dropped.
 fn lock(path: &Path) -> io::Result<fs::File> {
-    use std::os::fd::AsRawFd;
     let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)?;
-    // SAFETY: flock on a file descriptor this function owns; no memory is shared.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    file.lock()?;
     Ok(file)
-}
-
-#[cfg(not(unix))]
-fn lock(path: &Path) -> io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
 }
 
 /// Undoes what a crashed run left: a previous output moved aside but not

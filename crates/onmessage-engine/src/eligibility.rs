@@ -1,0 +1,204 @@
+//! Which posts may be shared at `now`, and why the others may not.
+//!
+//! A post is published when it is approved, due (`publish_at <= now`), not
+//! expired (`now` before `expires_at`; a bare date includes that whole day
+//! in the policy's time zone), every product it declares or names is
+//! announced at `now`, and the check found no unsuppressed error in it. An
+//! approved, due, unexpired post that fails the last two tests is *withheld*:
+//! someone expected it to go out, so publish names it and exits 1. A post
+//! whose front matter could not be read is withheld too: nobody can tell
+//! whether it was approved, and the check never lets such a post reach main.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+
+use crate::check::{Checked, Setup, Spread};
+use crate::finding::Finding;
+use crate::matcher::Subject;
+use crate::post::{Post, Status};
+use crate::time::{DayBound, parse_moment};
+
+/// Why an approved, due post is not published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    /// A rule id (`product.embargo`) or a publish-time reason (`publish.image`).
+    pub rule: String,
+    pub message: String,
+    /// 1-based line in the post file, when the reason has one.
+    pub line: Option<usize>,
+}
+
+/// A post that should have been published and was not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withheld {
+    /// `None` when the file could not be read as a post.
+    pub id: Option<String>,
+    pub path: String,
+    pub reasons: Vec<Reason>,
+}
+
+/// What happens to one post at `now`.
+#[derive(Debug)]
+pub enum Verdict {
+    Publish {
+        published: Timestamp,
+        /// The exclusive end of the post's time in the feed.
+        expires: Option<Timestamp>,
+        /// What `products` found (it scans the whole post: done once).
+        products: Vec<String>,
+    },
+    /// Not approved, not due yet, or expired: silently left out.
+    Skip(&'static str),
+    Withhold(Vec<Reason>),
+}
+
+/// The verdict for every post, in the check's order (by path), plus the
+/// files that could not even be read as posts.
+pub struct Selection<'a> {
+    pub posts: Vec<(&'a Post, Verdict)>,
+    pub unreadable: Vec<Withheld>,
+}
+
+pub fn select<'a>(checked: &'a Checked, now: Timestamp, spread: &impl Spread) -> Selection<'a> {
+    // The report's findings are sorted by path: each file's are one run.
+    // Looked up by path once, so the work grows with posts plus findings,
+    // never with their product.
+    let by_path = checked.report.findings_by_path();
+    // A verdict scans the post for product names: spread over the cores.
+    let posts = spread.map_posts(&checked.posts, &|post| {
+        let findings = by_path.get(post.path.as_str()).copied().unwrap_or_default();
+        (post, verdict(&checked.setup, findings, post, now))
+    });
+    let post_paths: HashSet<&str> = checked.posts.iter().map(|p| p.path.as_str()).collect();
+    let unreadable = checked
+        .report
+        .findings
+        .chunk_by(|a, b| a.path == b.path)
+        .filter(|run| !post_paths.contains(run[0].path.as_str()))
+        .filter_map(|run| {
+            let reasons: Vec<Reason> = run.iter().filter(|f| f.fails(false)).map(reason).collect();
+            (!reasons.is_empty()).then(|| Withheld {
+                id: None,
+                path: run[0].path.clone(),
+                reasons,
+            })
+        })
+        .collect();
+    Selection { posts, unreadable }
+}
+
+fn reason(f: &Finding) -> Reason {
+    Reason {
+        rule: f.rule.clone(),
+        message: f.message.clone(),
+        line: Some(f.region.line),
+    }
+}
+
+/// What happens to `post` at `now` under `setup`, given the check's findings
+/// (for every post; this post's are picked out).
+pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp) -> Verdict {
+    let errors: Vec<Reason> = findings
+        .iter()
+        .filter(|f| f.path == post.path && f.fails(false))
+        .map(reason)
+        .collect();
+    let Some(front) = &post.front else {
+        let mut reasons = errors;
+        if reasons.is_empty() {
+            reasons.push(publish_reason(
+                "post.parse",
+                "the front matter could not be read".to_string(),
+            ));
+        }
+        return Verdict::Withhold(reasons);
+    };
+    if front.status != Status::Approved {
+        return Verdict::Skip(match front.status {
+            Status::Draft => "draft",
+            _ => "in review",
+        });
+    }
+    let tz = &setup.policy.timezone;
+    let published = match parse_moment(&front.publish_at, tz, DayBound::Start) {
+        Ok(at) => at,
+        Err(e) => return Verdict::Withhold(vec![publish_reason("publish.date", e)]),
+    };
+    if published > now {
+        return Verdict::Skip("not due yet");
+    }
+    let expires = match front
+        .expires_at
+        .as_deref()
+        .map(|e| parse_moment(e, tz, DayBound::End))
+    {
+        None => None,
+        Some(Ok(at)) => Some(at),
+        Some(Err(e)) => return Verdict::Withhold(vec![publish_reason("publish.date", e)]),
+    };
+    if expires.is_some_and(|end| end <= now) {
+        return Verdict::Skip("expired");
+    }
+    let mut reasons = errors;
+    let products = products(setup, post);
+    for product in &products {
+        match setup.calendar.product(product) {
+            Some(p) if p.is_announced_at(now) => {}
+            Some(p) => reasons.push(publish_reason(
+                "publish.embargo",
+                format!(
+                    "product `{}` ({}) is not announced yet: {}",
+                    p.id,
+                    p.name,
+                    p.announce_text
+                        .as_deref()
+                        .map_or("it has no announce_at".to_string(), |a| format!(
+                            "announce_at is {a}"
+                        ))
+                ),
+            )),
+            None => reasons.push(publish_reason(
+                "publish.embargo",
+                format!("product `{product}` is not in the release calendar"),
+            )),
+        }
+    }
+    if reasons.is_empty() {
+        Verdict::Publish {
+            published,
+            expires,
+            products,
+        }
+    } else {
+        Verdict::Withhold(reasons)
+    }
+}
+
+fn publish_reason(rule: &str, message: String) -> Reason {
+    Reason {
+        rule: rule.to_string(),
+        message,
+        line: None,
+    }
+}
+
+/// The ids of the products a post declares, then those it names without
+/// declaring them, each once.
+pub fn products(setup: &Setup, post: &Post) -> Vec<String> {
+    let mut ids: Vec<String> = post
+        .front
+        .as_ref()
+        .map(|f| f.products.clone())
+        .unwrap_or_default();
+    let calendar = &setup.calendar;
+    for hit in setup.matcher.scan(&post.text_units()) {
+        if let Subject::ProductName { product } = hit.subject
+            && let Some(p) = calendar.products.get(product)
+            && !ids.contains(&p.id)
+        {
+            ids.push(p.id.clone());
+        }
+    }
+    ids
+}

@@ -1,0 +1,242 @@
+//! The published feed as plain data: every decision (which text, which
+//! length, which URL) is made here, so the JSON Feed, Atom and hub renderers
+//! only format it and can never disagree.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::encode::percent;
+use crate::intent::{self, Intent};
+use crate::markup::{forbidden_at, rewrite, stops};
+use onmessage_engine::measure;
+use onmessage_engine::platform::Platform;
+use onmessage_engine::policy::Policy;
+use onmessage_engine::post::Post;
+use onmessage_engine::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
+use onmessage_engine::urls::{FoundUrl, find_urls};
+
+/// One feed: everything published, or one audience's share of it. Its
+/// items are not held here: they are built one at a time, newest first, and
+/// each is written to every feed it belongs to.
+pub struct Feed<'a> {
+    pub site: &'a Site,
+    /// `None` for the main feed.
+    pub audience: Option<&'a str>,
+    /// How many items it has.
+    pub items: usize,
+    /// The newest item's date; `now` when there is none.
+    pub updated: Timestamp,
+}
+
+/// What every output shares.
+pub struct Site {
+    pub company: String,
+    /// Ends with `/`; may be relative (`./`).
+    pub base_url: String,
+    /// A stable, host-independent name for Atom ids: the company's first
+    /// domain, else its name as a slug.
+    pub authority: String,
+    pub timezone: TimeZone,
+    pub now: Timestamp,
+    /// Every audience some published post names, sorted.
+    pub audiences: Vec<String>,
+    /// Every network some published post is for, in `Platform` order.
+    pub platforms: Vec<Platform>,
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Where a feed for `audience` lives, relative to the output root.
+    pub fn feed_dir(audience: Option<&str>) -> String {
+        audience.map_or(String::new(), |a| format!("audiences/{a}/"))
+    }
+
+    /// The Atom id of a feed or an entry: `urn:onmessage:<authority>:...`.
+    /// It names the post, not where the feed is hosted, so moving the site
+    /// never makes readers see every entry again.
+    pub fn atom_id(&self, rest: &str) -> String {
+        format!("urn:onmessage:{}:{rest}", self.authority)
+    }
+}
+
+pub struct Item {
+    /// The post id: the JSON Feed item id, stable forever.
+    pub id: String,
+    pub title: String,
+    /// The default copy (else the first platform's), links tagged for the feed.
+    pub content_text: String,
+    pub published: Timestamp,
+    /// The exclusive end of its time in the feed.
+    pub expires: Option<Timestamp>,
+    pub tags: Vec<String>,
+    /// The post's card in the hub: `<base-url>#<id>`.
+    pub url: String,
+    /// The post's link, tagged for the feed.
+    pub external_url: Option<String>,
+    pub image: Option<Image>,
+    /// Empty: everyone.
+    pub audiences: Vec<String>,
+    pub products: Vec<String>,
+    pub platforms: Vec<PlatformCopy>,
+}
+
+/// An image copied to the output with its metadata removed.
+#[derive(Clone)]
+pub struct Image {
+    /// Relative to the output root: `media/<name>-<hash>.<ext>`.
+    pub file: String,
+    pub url: String,
+    pub alt: String,
+    pub mime: &'static str,
+    pub size: usize,
+}
+
+/// One network's copy of a post, as the employee shares it.
+pub struct PlatformCopy {
+    pub platform: Platform,
+    /// The shared text: UTM-tagged links, plus the post's link where the
+    /// network's intent takes it in the text.
+    pub text: String,
+    /// Counted the way the network counts (`measure::length`).
+    pub length: usize,
+    pub limit: usize,
+    pub intent: Intent,
+    pub share_url: Option<String>,
+    /// The network shows the post's link as a preview card instead of text.
+    pub link_attached: bool,
+}
+
+/// Whether a post for `audiences` (empty: everyone) is in `audience`'s feed.
+pub fn for_audience(audiences: &[String], audience: &str) -> bool {
+    audiences.is_empty() || audiences.iter().any(|a| a == audience)
+}
+
+/// The networks a post is shared on, in its order, each with the index of
+/// its copy's section: those of its `platforms` that have a section of their
+/// own or a default one.
+pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, usize)> {
+    post.front
+        .iter()
+        .flat_map(|front| &front.platforms)
+        .filter_map(|&platform| Some((platform, post.copy_index_for(platform)?)))
+}
+
+/// Builds the item for a post that may be published.
+pub fn item(
+    policy: &Policy,
+    site: &Site,
+    post: &Post,
+    published: Timestamp,
+    expires: Option<Timestamp>,
+    products: Vec<String>,
+    image: Option<Image>,
+) -> Option<Item> {
+    let front = post.front.as_ref()?;
+    let link = front.link.as_deref();
+    // Each section's links, found once however many networks share it.
+    let urls: Vec<Vec<FoundUrl>> = post
+        .sections
+        .iter()
+        .map(|s| find_urls(post.copy(s)))
+        .collect();
+    let platforms: Vec<PlatformCopy> = copies(post)
+        .map(|(platform, index)| {
+            let copy = post.copy(&post.sections[index]);
+            let text = clean(&shared_text(copy, &urls[index], link, platform, &post.id));
+            let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
+            let intent = intent::intent(platform, tagged_link.as_deref());
+            PlatformCopy {
+                platform,
+                length: measure::length(platform, &text),
+                limit: policy.limits(platform).max_length,
+                share_url: intent.url(&text),
+                link_attached: link.is_some() && !platform.default_limits().link_in_text,
+                intent,
+                text,
+            }
+        })
+        .collect();
+    let default_copy = post
+        .sections
+        .iter()
+        .position(|s| s.platform.is_none())
+        .filter(|&i| !post.copy(&post.sections[i]).is_empty())
+        .or_else(|| front.platforms.iter().find_map(|&p| post.copy_index_for(p)));
+    let content_text = default_copy.map_or_else(String::new, |i| {
+        clean(&tag_links(
+            post.copy(&post.sections[i]),
+            &urls[i],
+            FEED_SOURCE,
+            &post.id,
+        ))
+    });
+    Some(Item {
+        id: post.id.clone(),
+        title: clean(&front.title),
+        content_text,
+        published,
+        expires,
+        tags: front.tags.iter().map(|t| clean(t)).collect(),
+        url: site.url(&format!("#{}", percent(&post.id))),
+        external_url: link.map(|l| utm_tag(l, FEED_SOURCE, &post.id)),
+        image,
+        audiences: front.audiences.clone().unwrap_or_default(),
+        products,
+        platforms,
+    })
+}
+
+/// Text as every output shows it: line breaks as `\n` (a browser's text
+/// area turns `\r\n` into `\n`, so the hub copies what the feeds say) and
+/// no character that XML forbids, so lengths count what is shared.
+pub fn clean(text: &str) -> String {
+    const CLEAN_STOPS: [bool; 256] = stops(b"\r");
+    let mut out = String::with_capacity(text.len());
+    rewrite(text, &mut out, &CLEAN_STOPS, |bytes, i| match bytes[i] {
+        b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(("\n", 2)),
+        b'\r' => Some(("\n", 1)),
+        _ => forbidden_at(bytes, i).map(|len| ("", len)),
+    });
+    out
+}
+
+/// The authority of Atom ids: the first public domain, else a slug of the name.
+pub fn authority(policy: &Policy) -> String {
+    if let Some(domain) = policy.company.domains.first() {
+        return percent(&domain.to_ascii_lowercase());
+    }
+    let slug: String = policy
+        .company
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() {
+        "company".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_is_what_every_output_shows() {
+        assert_eq!(clean("a\r\nb\rc\u{1}d\u{c}e\u{FFFE}\tf"), "a\nb\ncde\tf");
+        assert_eq!(clean("日本語 🚀"), "日本語 🚀");
+        assert_eq!(clean("\r\r\n\r\u{1}\n\n\r"), "\n\n\n\n\n\n");
+        assert_eq!(clean("\u{FFFF}a\u{FFFD}\u{FEFF}"), "a\u{FFFD}\u{FEFF}");
+    }
+}

@@ -1,0 +1,348 @@
+//! `check --base`: real temporary git repositories built with git2, a base
+//! branch and a feature branch of several commits.
+
+use crate::support::workspace;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use git2::{Repository, Signature};
+use serde_json::Value;
+
+struct Repo {
+    root: PathBuf,
+    repo: Repository,
+}
+
+impl Repo {
+    /// A repository whose first commit (branch `main`) holds the base policy.
+    fn new() -> Repo {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "onmessage-git-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("policies")).unwrap();
+        let repo = Repository::init(&root).unwrap();
+        let this = Repo { root, repo };
+        for file in ["policy.yaml", "calendar.yaml"] {
+            let text = std::fs::read_to_string(workspace().join("tests/base/policies").join(file))
+                .unwrap();
+            this.write(&format!("policies/{file}"), &text);
+        }
+        this
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_file(self.root.join(path)).unwrap();
+    }
+
+    /// Commits every change in the working tree; returns the short id.
+    fn commit(&self, message: &str) -> String {
+        let mut index = self.repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.update_all(["*"], None).unwrap();
+        index.write().unwrap();
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let signature = Signature::now("Test", "test@example.com").unwrap();
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let oid = self
+            .repo
+            .commit(
+                Some("HEAD"),
+                &signature,
+                &signature,
+                message,
+                &tree,
+                &parents,
+            )
+            .unwrap();
+        oid.to_string()[..10].to_string()
+    }
+
+    /// Marks the current commit as branch `main` (the base).
+    fn mark_base(&self) {
+        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
+        self.repo.branch("base", &head, true).unwrap();
+    }
+
+    fn check(&self, extra: &[&str]) -> (i32, Value) {
+        self.check_at("2026-11-20T00:00:00Z", extra)
+    }
+
+    fn check_at(&self, now: &str, extra: &[&str]) -> (i32, Value) {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["check", "--format", "json", "--now", now, "--root"])
+            .arg(&self.root)
+            .args(extra)
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        let json = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stderr).into_owned()));
+        (code, json)
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn post(title: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: {title}\nauthor: a\nstatus: draft\nplatforms: [linkedin]\npublish_at: 2027-02-10T15:00:00Z\n---\n{body}\n"
+    )
+}
+
+fn findings(report: &Value) -> Vec<(String, String, bool)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f.get("pre_existing").is_some(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_leak_added_then_removed_is_reported_with_its_commit() {
+    let repo = Repo::new();
+    repo.write("content/posts/a.md", &post("A", "Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    repo.write(
+        "content/posts/a.md",
+        &post("A", "Hello.\nThe Falcon team says hi."),
+    );
+    let leaking = repo.commit("add a line");
+    repo.write("content/posts/a.md", &post("A", "Hello."));
+    repo.commit("remove it again");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1, "{report}");
+    let leak = &report["findings"][0];
+    assert_eq!(leak["rule"], "history.leak");
+    assert_eq!(leak["path"], "content/posts/a.md");
+    assert_eq!(
+        (
+            leak["line"].as_u64(),
+            leak["column"].as_u64(),
+            leak["end_column"].as_u64()
+        ),
+        (Some(9), Some(5), Some(11))
+    );
+    assert!(
+        leak["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("commit {leaking} added 'Falcon'")),
+        "{leak}"
+    );
+    // Without --base the final tree is clean.
+    assert_eq!(repo.check(&[]).0, 0);
+}
+
+#[test]
+fn a_file_added_then_deleted_still_leaks() {
+    let repo = Repo::new();
+    repo.write("content/posts/a.md", &post("A", "Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    repo.write("content/notes.txt", "draft: Initech loves it\n");
+    let leaking = repo.commit("notes");
+    repo.remove("content/notes.txt");
+    repo.commit("drop notes");
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1);
+    let leak = &report["findings"][0];
+    assert_eq!(
+        (leak["rule"].as_str(), leak["path"].as_str()),
+        (Some("history.leak"), Some("content/notes.txt"))
+    );
+    assert!(leak["message"].as_str().unwrap().contains(&leaking));
+}
+
+#[test]
+fn only_the_changed_post_can_fail() {
+    let repo = Repo::new();
+    repo.write("content/posts/old.md", &post("Old", "Our revenue doubled."));
+    repo.write("content/posts/new.md", &post("New", "Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    repo.write(
+        "content/posts/new.md",
+        &post("New", "Quarterly results are in."),
+    );
+    repo.commit("edit new");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1);
+    let mut got = findings(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "confidential.financials".into(),
+                "content/posts/new.md".into(),
+                false
+            ),
+            (
+                "confidential.financials".into(),
+                "content/posts/old.md".into(),
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_untouched_posts_finding_alone_does_not_fail() {
+    let repo = Repo::new();
+    repo.write("content/posts/old.md", &post("Old", "Our revenue doubled."));
+    repo.write("content/posts/new.md", &post("New", "Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    repo.write("content/posts/new.md", &post("New", "Hello again."));
+    repo.commit("edit new");
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "confidential.financials".into(),
+            "content/posts/old.md".into(),
+            true
+        )]
+    );
+}
+
+#[test]
+fn a_policy_change_that_blocks_an_old_post_fails_and_shows_its_impact() {
+    let repo = Repo::new();
+    repo.write(
+        "content/posts/old.md",
+        &post("Old", "We beat the forecast."),
+    );
+    repo.commit("base");
+    repo.mark_base();
+    let policy = std::fs::read_to_string(repo.root.join("policies/policy.yaml")).unwrap();
+    repo.write(
+        "policies/policy.yaml",
+        &policy.replace(
+            "terms: [revenue, profit margin, quarterly results]",
+            "terms: [revenue, profit margin, quarterly results, forecast]",
+        ),
+    );
+    repo.commit("forecasts are financial");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "confidential.financials".into(),
+            "content/posts/old.md".into(),
+            false
+        )]
+    );
+    let impact = &report["impact"];
+    assert_eq!(impact["newly_blocked"][0]["path"], "content/posts/old.md");
+    assert_eq!(
+        impact["newly_blocked"][0]["rules"],
+        serde_json::json!(["confidential.financials"])
+    );
+    assert_eq!(impact["newly_allowed"], serde_json::json!([]));
+}
+
+#[test]
+fn a_calendar_change_reports_the_posts_whose_publication_moves() {
+    let repo = Repo::new();
+    let launch = "---\ntitle: L\nauthor: a\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2026-12-01T16:00:00Z\nproducts: [widget-pro]\n---\n#employee Widget Pro is here.\n";
+    repo.write("content/posts/launch.md", launch);
+    repo.write("content/posts/other.md", &post("Other", "Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &calendar.replace(
+            "announce_at: 2026-12-01T16:00:00Z",
+            "announce_at: 2027-01-15T16:00:00Z",
+        ),
+    );
+    repo.commit("launch slips");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1, "the launch post is now embargoed: {report}");
+    let impact = &report["impact"];
+    assert_eq!(
+        impact["newly_blocked"][0]["rules"],
+        serde_json::json!(["product.embargo"])
+    );
+    assert_eq!(
+        impact["moved"],
+        serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "from": "2026-12-01T16:00:00Z", "to": "2027-01-15T16:00:00Z"}])
+    );
+    assert_eq!(
+        impact["feed"],
+        serde_json::json!([]),
+        "not in the feed on 2026-11-20 either way"
+    );
+
+    // Between the two dates the launch post was live and now leaves the feed.
+    let (_, report) = repo.check_at("2026-12-05T00:00:00Z", &["--base", "base"]);
+    assert_eq!(
+        report["impact"]["feed"],
+        serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "before": true, "after": false}])
+    );
+}
+
+#[test]
+fn an_approved_post_edited_after_approval_is_flagged() {
+    let repo = Repo::new();
+    let approved = |body: &str| post("A", body).replace("status: draft", "status: approved");
+    repo.write("content/posts/a.md", &approved("Hello."));
+    repo.commit("base");
+    repo.mark_base();
+    repo.write("content/posts/a.md", &approved("Hello, world."));
+    repo.commit("tweak");
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 0, "a warning: {report}");
+    assert_eq!(
+        findings(&report),
+        vec![("approval.edited".into(), "content/posts/a.md".into(), false)]
+    );
+    assert_eq!(report["findings"][0]["line"], 4);
+}
+
+#[test]
+fn a_missing_base_explains_how_to_fetch_it() {
+    let repo = Repo::new();
+    repo.write("content/posts/a.md", &post("A", "Hello."));
+    repo.commit("only");
+    let (code, message) = repo.check(&["--base", "origin/main"]);
+    assert_eq!(code, 2);
+    assert!(
+        message.as_str().unwrap().contains("fetch-depth: 0"),
+        "{message}"
+    );
+}
