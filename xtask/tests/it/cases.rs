@@ -72,35 +72,32 @@ fn run_case(case: &Path) -> String {
     transcript
 }
 
+/// Runs one case and compares its transcript with `expected.out`.
+fn case(name: &str) {
+    let case = workspace().join("tests/cases").join(name);
+    let actual = Data::text(run_case(&case));
+    let expected = Data::read_from(&case.join("expected.out"), None).raw();
+    Assert::new().action_env("SNAPSHOTS").eq(actual, expected);
+}
+
+// One `#[test]` per directory of tests/cases/, written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+
+/// Every case directory has its test: the generated list is not stale.
 #[test]
-fn cases() {
+fn every_case_directory_is_a_test() {
     let dir = workspace().join("tests/cases");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    cases.sort();
+    on_disk.sort();
     assert!(
-        !cases.is_empty(),
+        !on_disk.is_empty(),
         "no end-to-end cases in {}",
         dir.display()
     );
-    let assert = Assert::new().action_env("SNAPSHOTS");
-    let mut failures = Vec::new();
-    for case in &cases {
-        let name = case.file_name().unwrap().to_string_lossy().to_string();
-        let actual = Data::text(run_case(case));
-        let expected = Data::read_from(&case.join("expected.out"), None).raw();
-        if let Err(e) = assert.try_eq(Some(&name), actual, expected) {
-            failures.push(format!("{name}:\n{e}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_eq!(on_disk, CASES);
 }
