@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xtask::normalize::{Normalized, normalize_term};
+use onmessage_engine::normalize::{Normalized, normalize_term};
 
 fuzz_target!(|input: &str| {
     let (term, text) = input.split_once('\u{0}').unwrap_or(("falcon", input));

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xtask::post::Post;
+use onmessage_engine::post::Post;
 
 fuzz_target!(|bytes: &[u8]| {
     let post = Post::parse("content/posts/fuzz.md".to_string(), bytes.to_vec());

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xtask::check::Report;
-use xtask::finding::{Finding, Region, Severity};
+use onmessage_engine::check::Report;
+use onmessage_engine::finding::{Finding, Region, Severity};
 
 fuzz_target!(|input: &str| {
     let mut parts = input.split('\u{0}');
@@ -33,12 +33,13 @@ fuzz_target!(|input: &str| {
         ..Report::default()
     };
 
-    let json: serde_json::Value = serde_json::from_str(&xtask::render::json::render(&report))
-        .expect("the JSON report parses");
+    let json: serde_json::Value =
+        serde_json::from_str(&onmessage_engine::render::json::render(&report, None))
+            .expect("the JSON report parses");
     assert_eq!(json["findings"][0]["message"], message);
     assert_eq!(json["findings"][1]["path"], path);
 
-    let annotations = xtask::render::github::annotations(&report);
+    let annotations = onmessage_engine::render::github::annotations(&report);
     assert_eq!(annotations.lines().count(), 2, "{annotations:?}");
     assert!(annotations.ends_with('\n'));
 });

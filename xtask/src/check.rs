@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use onmessage_engine::check::{
     self, Checked, IdClaim, ImageFacts, POSTS_DIR, Report, Setup, SourceFile, Spread,
 };
-use onmessage_engine::config::{CALENDAR_PATH, ConfigError, POLICY_PATH};
+use onmessage_engine::config::{CALENDAR_PATH, ConfigError, MAX_CONFIG_BYTES, POLICY_PATH};
 use onmessage_engine::finding::Finding;
 use onmessage_engine::media::ImageFile;
 use onmessage_engine::post::Post;
@@ -32,14 +32,16 @@ impl Spread for Rayon {
     }
 }
 
-/// Reads `root/path`, a configuration file.
+/// Reads `root/path`, a configuration file, up to its size limit.
 fn read_config(root: &Path, path: &str) -> Result<Vec<u8>, Vec<ConfigError>> {
-    std::fs::read(root.join(path)).map_err(|e| {
-        vec![ConfigError::file(
-            path,
-            format!("cannot read the file: {e}"),
-        )]
-    })
+    let fail = |message: String| vec![ConfigError::file(path, message)];
+    match read_at_most(&root.join(path), MAX_CONFIG_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(fail(format!(
+            "the file is larger than {MAX_CONFIG_BYTES} bytes, the most a policy or calendar may be; it was not read"
+        ))),
+        Err(e) => Err(fail(format!("cannot read the file: {e}"))),
+    }
 }
 
 /// The policy and calendar under `root`, compiled.
@@ -233,7 +235,7 @@ fn list_posts(root: &Path) -> (Vec<(String, PathBuf)>, Vec<Finding>) {
 
 /// The file's bytes, or `None` when it is longer than `max` (never reading
 /// more than `max + 1` bytes of it).
-fn read_at_most(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+pub fn read_at_most(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     // Sized from the file's length (when it is known and within the limit):

@@ -12,6 +12,9 @@ use crate::yaml::{self, Document, Pos};
 
 pub const POLICY_PATH: &str = "policies/policy.yaml";
 pub const CALENDAR_PATH: &str = "policies/calendar.yaml";
+/// The largest policy or calendar file read (a 200,000-term policy is
+/// about 4 MB).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
 /// A reason the check cannot run (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -55,6 +55,9 @@ pub struct Hit {
 /// `pattern_matches`).
 const SEPARATE_PATTERNS: usize = 32;
 
+/// Most bytes of normalised names and terms, all together.
+pub const MAX_NAME_BYTES: usize = 1 << 20;
+
 /// Compiled size limit of all policy patterns together.
 const PATTERN_SET_SIZE_LIMIT: usize = 64 << 20;
 
@@ -114,6 +117,18 @@ impl Matcher {
                 ),
             ));
         }
+        // The automaton has about one state per byte of names: bounded, so
+        // that a policy large in bytes fails clearly instead of exhausting
+        // memory while it compiles.
+        let name_bytes: usize = needles.iter().map(String::len).sum();
+        if name_bytes > MAX_NAME_BYTES {
+            return Err(ConfigError::file(
+                POLICY_PATH,
+                format!(
+                    "the policy's and calendar's names and terms come to {name_bytes} bytes once normalised; the limit is {MAX_NAME_BYTES} bytes"
+                ),
+            ));
+        }
         // A DFA, not the default NFA: building it for 10,000 terms costs
         // about 60 ms once, and every byte of every post then takes one
         // table lookup instead of a walk along failure links (2.5 times the
@@ -121,7 +136,12 @@ impl Matcher {
         let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
             .build(&needles)
-            .expect("automaton over validated, non-empty terms");
+            .map_err(|e| {
+                ConfigError::file(
+                    POLICY_PATH,
+                    format!("the names and terms cannot be compiled into one automaton: {e}"),
+                )
+            })?;
         let unspaced_edges = needles
             .iter()
             .map(|n| {

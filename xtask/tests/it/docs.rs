@@ -8,6 +8,26 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(workspace().join(path)).unwrap()
 }
 
+/// Every Rust source file of every crate (the shell, `crates/*`, the fuzz
+/// targets), relative to the repository root.
+fn sources() -> Vec<std::path::PathBuf> {
+    let root = workspace();
+    let mut dirs = vec![root.join("xtask/src"), root.join("fuzz/fuzz_targets")];
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        dirs.push(krate.unwrap().path().join("src"));
+    }
+    let mut files: Vec<_> = dirs
+        .iter()
+        .flat_map(|dir| walkdir::WalkDir::new(dir).into_iter().map(Result::unwrap))
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| p.strip_prefix(&root).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "{files:?}");
+    files
+}
+
 #[test]
 fn readme_quick_start_is_the_two_commands() {
     let readme = read("README.md");
@@ -26,19 +46,31 @@ fn readme_quick_start_is_the_two_commands() {
     assert_eq!(commands, ["cargo xtask check", "cargo test"]);
 }
 
+/// The code map names every module of every crate by its file name (a
+/// crate's `lib.rs`/`main.rs` by the crate's directory).
 #[test]
 fn architecture_names_every_module() {
     let architecture = read("ARCHITECTURE.md");
-    let src = workspace().join("xtask/src");
     let mut missing = Vec::new();
-    for entry in walkdir::WalkDir::new(&src) {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if name != "mod.rs" && name != "lib.rs" && !architecture.contains(&name) {
-                missing.push(path.strip_prefix(&src).unwrap().display().to_string());
+    for path in sources() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let named = match name.as_str() {
+            "mod.rs" => {
+                path.parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    + "/"
             }
+            "lib.rs" | "main.rs" => {
+                let krate = path.parent().unwrap().parent().unwrap();
+                krate.file_name().unwrap().to_string_lossy() + "/"
+            }
+            _ => name.into(),
+        };
+        if !architecture.contains(named.as_ref()) {
+            missing.push(path.display().to_string());
         }
     }
     assert!(
@@ -52,12 +84,11 @@ fn every_reported_rule_id_is_explained() {
     // Rule ids appear in the code as the first argument of a push or a Finding.
     let ids = onmessage_engine::rules::builtin::ids();
     let mut unexplained = Vec::new();
-    for entry in walkdir::WalkDir::new(workspace().join("xtask/src")) {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(entry.path()).unwrap();
+    for path in sources()
+        .iter()
+        .filter(|p| !p.starts_with("crates/onmessage-bench"))
+    {
+        let text = std::fs::read_to_string(workspace().join(path)).unwrap();
         for quoted in text.split('"').skip(1).step_by(2) {
             let looks_like_rule = quoted.contains('.')
                 && !quoted.contains(' ')
@@ -92,4 +123,55 @@ fn every_reported_rule_id_is_explained() {
         "rule ids reported without an explain entry: {unexplained:?}"
     );
     assert!(ids.contains(&"quiet-period"));
+}
+
+/// The code before a file's `#[cfg(test)]` module (tests may do anything).
+fn product_code(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(workspace().join(path)).unwrap();
+    text.split("#[cfg(test)]").next().unwrap().to_string()
+}
+
+/// ARCHITECTURE.md's invariants that a text search can hold: the engine and
+/// the feed crate do no I/O and print nothing; in the shell only the CLI
+/// layers read the clock and the environment or print.
+#[test]
+fn the_invariants_on_io_clock_and_printing_hold() {
+    const IO: [&str; 8] = [
+        "std::fs",
+        "std::env",
+        "std::process",
+        "std::io::std",
+        "println!",
+        "eprintln!",
+        "Timestamp::now",
+        "SystemTime",
+    ];
+    const CLI_LAYERS: [&str; 2] = ["xtask/src/cli.rs", "xtask/src/publish/mod.rs"];
+    let mut broken = Vec::new();
+    for path in sources() {
+        let pure = path.starts_with("crates/onmessage-engine")
+            || path.starts_with("crates/onmessage-feed");
+        let shell = path.starts_with("xtask/src")
+            && !CLI_LAYERS.iter().any(|l| path == std::path::Path::new(l));
+        let forbidden: &[&str] = if pure {
+            &IO
+        } else if shell {
+            &[
+                "std::env",
+                "println!",
+                "eprintln!",
+                "Timestamp::now",
+                "SystemTime",
+                "stdout()",
+                "stderr()",
+            ]
+        } else {
+            &[]
+        };
+        let code = product_code(&path);
+        for word in forbidden.iter().filter(|w| code.contains(**w)) {
+            broken.push(format!("{}: {word}", path.display()));
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
 }

@@ -302,4 +302,30 @@ fn oversized_policies_stop_with_the_limit_named() {
         stderr.contains("policies/policy.yaml") && stderr.contains("at most 250000 values"),
         "{stderr}"
     );
+
+    // A file larger than any policy: not even read.
+    let repo = Repo::new();
+    repo.append_policy(&format!("# {}\n", "x".repeat(17 << 20)));
+    let (code, _, stderr) = repo.check();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("policies/policy.yaml") && stderr.contains("larger than 16777216 bytes"),
+        "{stderr}"
+    );
+
+    // Few terms, each long: the automaton would be large in memory.
+    let repo = Repo::new();
+    let terms: Vec<String> = (0..100)
+        .map(|i| format!("t{i}{}", "x".repeat(20_000)))
+        .collect();
+    repo.append_policy(&format!(
+        "  - id: long.terms\n    severity: error\n    category: financial\n    message: m\n    explain: e\n    terms: [{}]\n",
+        terms.join(", ")
+    ));
+    let (code, _, stderr) = repo.check();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("policies/policy.yaml") && stderr.contains("the limit is 1048576 bytes"),
+        "{stderr}"
+    );
 }

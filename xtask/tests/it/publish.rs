@@ -921,11 +921,18 @@ fn racing_publishes_leave_one_whole_result() {
     let reference = dir.join("reference");
     let expected = publish(&root, MID_FEBRUARY, &reference).status.code();
     let out = dir.join("public");
+    // All four start before any is waited for: they race for the output.
     let racers: Vec<_> = (0..4)
-        .map(|_| publish_command(&root, MID_FEBRUARY, &out).output())
+        .map(|_| {
+            publish_command(&root, MID_FEBRUARY, &out)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for racer in racers {
-        let racer = racer.unwrap();
+        let racer = racer.wait_with_output().unwrap();
         assert_eq!(racer.status.code(), expected, "{}", stderr(&racer));
     }
     assert_eq!(read_tree(&out), read_tree(&reference));
