@@ -3,7 +3,7 @@
 //! whichever core is free, and gather the report. Also the policy and
 //! calendar read from disk, and the image facts the rules are given.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -62,13 +62,15 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// Checks every post under `root`, keeping the posts for what comes after
 /// the check (publishing, comparing with a base).
 pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
-    run_keeping(root, &|_| true)
+    run_keeping(root, None, &|_| true)
 }
 
-/// Checks every post under `root`, keeping the posts whose path `keep`
-/// accepts (a review of a change needs only the changed ones).
+/// Checks the posts under `root` (only those at `only`, relative paths,
+/// when given), keeping the posts whose path `keep` accepts (a review of a
+/// change needs only the changed ones).
 pub fn run_keeping(
     root: &Path,
+    only: Option<&BTreeSet<String>>,
     keep: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Checked, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
@@ -81,7 +83,11 @@ pub fn run_keeping(
         )]);
     }
     let setup = load_setup(root)?;
-    let (files, mut findings) = list_posts(root);
+    let (mut files, mut findings) = list_posts(root);
+    if let Some(only) = only {
+        files.retain(|(path, _)| only.contains(path));
+        findings.retain(|f| only.contains(&f.path));
+    }
     let mut report = Report {
         posts: files.len() + findings.len(),
         ..Report::default()
@@ -258,4 +264,28 @@ fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The posts named on the command line, as paths relative to `root` (for
+/// `check PATH...`): each must be a Markdown file under `content/posts/`.
+pub fn named_posts(root: &Path, paths: &[PathBuf]) -> Result<BTreeSet<String>, String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    let posts = root.join(POSTS_DIR);
+    paths
+        .iter()
+        .map(|path| {
+            let full = path
+                .canonicalize()
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            if !full.starts_with(&posts) || full.extension().is_none_or(|e| e != "md") {
+                return Err(format!(
+                    "{} is not a post: posts are the .md files under {POSTS_DIR}/",
+                    path.display()
+                ));
+            }
+            Ok(relative(&root, &full))
+        })
+        .collect()
 }

@@ -2,13 +2,15 @@
 //! exit code (0: no error findings; 1: error findings, or warnings under
 //! `--deny warnings`; 2: the command could not run).
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-
-use onmessage_engine::check::Report;
+use jiff::Timestamp;
+use onmessage_engine::check::{Checked, Report};
+use onmessage_engine::render::comment::Preview;
 use onmessage_engine::render::{self, human::Style};
 use onmessage_engine::review::Impact;
 use onmessage_engine::rules::{self, builtin};
@@ -44,6 +46,10 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The pull request comment, in Markdown: the findings with each failing
+    /// rule's explanation, then every changed post (drafts included) as each
+    /// network will show it. Without --base, every post.
+    Preview(PreviewArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -55,7 +61,23 @@ enum Command {
 }
 
 #[derive(clap::Args)]
+struct PreviewArgs {
+    /// The repository (default: the nearest directory above that holds policies/policy.yaml).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// The current moment, RFC 3339 (default: the clock).
+    #[arg(long)]
+    now: Option<String>,
+    /// Preview the posts changed since the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+}
+
+#[derive(clap::Args)]
 struct CheckArgs {
+    /// Check only these posts (files under content/posts/), for example the
+    /// ones a commit stages. Default: every post.
+    paths: Vec<PathBuf>,
     /// The repository (default: the nearest directory above that holds policies/policy.yaml).
     #[arg(long)]
     root: Option<PathBuf>,
@@ -129,6 +151,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Preview(args) => run_preview(args),
         Command::New(args) => run_new(args),
         Command::Bench { args } => run_bench(&args),
         Command::Publish(args) => crate::publish::run_cli(args),
@@ -177,24 +200,25 @@ fn cannot_run(message: &str) -> ExitCode {
     ExitCode::from(EXIT_CANNOT_RUN)
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
-    let now = match args
-        .now
-        .as_deref()
-        .map(onmessage_engine::time::parse_now)
-        .transpose()
-    {
-        Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
-        Err(e) => return cannot_run(&e),
-    };
-    let root = match resolve_root(args.root) {
-        Ok(root) => root,
-        Err(e) => return cannot_run(&e),
-    };
-    let comparison = args
-        .base
-        .as_deref()
-        .map(|rev| crate::git::compare(&root, rev));
+/// A check, reviewed against `--base` when given.
+struct Reviewed {
+    checked: Checked,
+    impact: Option<Impact>,
+    /// With `--base`: the files the change touched.
+    changed: Option<BTreeSet<String>>,
+}
+
+/// Runs the check under `root`; with `base`, reviews it as a change. Every
+/// post is kept when `keep_all` (a preview needs them); a review keeps the
+/// posts the change touched.
+fn reviewed_check(
+    root: &Path,
+    now: Timestamp,
+    base: Option<&str>,
+    only: Option<&BTreeSet<String>>,
+    keep_all: bool,
+) -> Result<Reviewed, ExitCode> {
+    let comparison = base.map(|rev| crate::git::compare(root, rev));
     // A plain check needs only the report. A review looks again at the
     // posts the change touched, and at every post when it changes the
     // policy (to say what the change does to them).
@@ -203,31 +227,70 @@ fn run_check(args: CheckArgs) -> ExitCode {
         _ => None,
     };
     let keep = |path: &str| match &to_review {
+        _ if keep_all => true,
         None => false,
         Some(None) => true,
         Some(Some(paths)) => paths.contains(path),
     };
-    let mut checked = match check::run_keeping(&root, &keep) {
-        Ok(checked) => checked,
-        Err(errors) => return config_errors(&errors),
-    };
-    let impact = match &comparison {
-        None => None,
-        Some(Err(e)) => return cannot_run(e),
-        Some(Ok(comparison)) => onmessage_engine::review::review(
-            &mut checked,
-            comparison,
-            now,
-            &ImageCache::new(&root),
-            &Rayon,
+    let mut checked = check::run_keeping(root, only, &keep).map_err(|e| config_errors(&e))?;
+    let (impact, changed) = match &comparison {
+        None => (None, None),
+        Some(Err(e)) => return Err(cannot_run(e)),
+        Some(Ok(comparison)) => (
+            onmessage_engine::review::review(
+                &mut checked,
+                comparison,
+                now,
+                &ImageCache::new(root),
+                &Rayon,
+            ),
+            Some(comparison.changed.clone()),
         ),
     };
-    let report = &checked.report;
-    let impact = impact.as_ref();
+    Ok(Reviewed {
+        checked,
+        impact,
+        changed,
+    })
+}
+
+/// `--now`, or the clock.
+fn now_or_clock(now: Option<&str>) -> Result<Timestamp, ExitCode> {
+    match now.map(onmessage_engine::time::parse_now).transpose() {
+        Ok(now) => Ok(now.unwrap_or_else(Timestamp::now)),
+        Err(e) => Err(cannot_run(&e)),
+    }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let now = match now_or_clock(args.now.as_deref()) {
+        Ok(now) => now,
+        Err(code) => return code,
+    };
+    let root = match resolve_root(args.root) {
+        Ok(root) => root,
+        Err(e) => return cannot_run(&e),
+    };
+    let only = match (
+        args.paths.is_empty(),
+        check::named_posts(&root, &args.paths),
+    ) {
+        (true, _) => None,
+        (false, Ok(only)) => Some(only),
+        (false, Err(e)) => return cannot_run(&e),
+    };
+    let reviewed = match reviewed_check(&root, now, args.base.as_deref(), only.as_ref(), false) {
+        Ok(reviewed) => reviewed,
+        Err(code) => return code,
+    };
+    let report = &reviewed.checked.report;
+    let impact = reviewed.impact.as_ref();
     let text = match args.format {
         Format::Human => render::human::render(report, impact, style_for(&std::io::stdout())),
         Format::Json => render::json::render(report, impact),
-        Format::Sarif => render::sarif::render(report, &rules::catalog(&checked.setup.policy)),
+        Format::Sarif => {
+            render::sarif::render(report, &rules::catalog(&reviewed.checked.setup.policy))
+        }
         Format::Github => {
             if let Err(e) = write_step_summary(report, impact) {
                 return cannot_run(&e);
@@ -237,11 +300,51 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    if report.fails(args.deny.is_some()) {
+    findings_exit(report, args.deny.is_some())
+}
+
+fn findings_exit(report: &Report, deny_warnings: bool) -> ExitCode {
+    if report.fails(deny_warnings) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn run_preview(args: PreviewArgs) -> ExitCode {
+    let now = match now_or_clock(args.now.as_deref()) {
+        Ok(now) => now,
+        Err(code) => return code,
+    };
+    let root = match resolve_root(args.root) {
+        Ok(root) => root,
+        Err(e) => return cannot_run(&e),
+    };
+    let reviewed = match reviewed_check(&root, now, args.base.as_deref(), None, true) {
+        Ok(reviewed) => reviewed,
+        Err(code) => return code,
+    };
+    let Reviewed {
+        checked,
+        impact,
+        changed,
+    } = &reviewed;
+    let shown = checked
+        .posts
+        .iter()
+        .filter(|post| changed.as_ref().is_none_or(|c| c.contains(&post.path)));
+    let previews: Vec<Preview> = shown
+        .map(|post| onmessage_feed::preview::preview(&checked.setup.policy, post, now))
+        .collect();
+    let text = render::comment::render(
+        &checked.report,
+        impact.as_ref(),
+        &rules::catalog(&checked.setup.policy),
+        &previews,
+        &blob_links(),
+    );
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    findings_exit(&checked.report, false)
 }
 
 fn run_new(args: NewArgs) -> ExitCode {
@@ -372,10 +475,8 @@ fn author_name(root: &std::path::Path) -> String {
 }
 
 /// Appends the Markdown job summary to `$GITHUB_STEP_SUMMARY`, when set.
-fn write_step_summary(report: &Report, impact: Option<&Impact>) -> Result<(), String> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
-        return Ok(());
-    };
+/// Links to the files on GitHub, when running in GitHub Actions.
+fn blob_links() -> render::github::Links {
     let blob_base = match (
         std::env::var("GITHUB_SERVER_URL"),
         std::env::var("GITHUB_REPOSITORY"),
@@ -384,7 +485,14 @@ fn write_step_summary(report: &Report, impact: Option<&Impact>) -> Result<(), St
         (Ok(server), Ok(repo), Ok(sha)) => Some(format!("{server}/{repo}/blob/{sha}/")),
         _ => None,
     };
-    let text = render::github::summary(report, impact, &render::github::Links { blob_base });
+    render::github::Links { blob_base }
+}
+
+fn write_step_summary(report: &Report, impact: Option<&Impact>) -> Result<(), String> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let text = render::github::summary(report, impact, &blob_links());
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

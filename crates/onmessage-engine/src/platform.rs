@@ -37,6 +37,19 @@ impl Platform {
         }
     }
 
+    /// The network's name as people write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Linkedin => "LinkedIn",
+            Platform::X => "X",
+            Platform::Facebook => "Facebook",
+            Platform::Instagram => "Instagram",
+            Platform::Threads => "Threads",
+            Platform::Bluesky => "Bluesky",
+            Platform::Mastodon => "Mastodon",
+        }
+    }
+
     pub fn from_id(id: &str) -> Option<Platform> {
         Platform::ALL.into_iter().find(|p| p.id() == id)
     }

@@ -33,19 +33,6 @@ pub fn content_security_policy() -> String {
     )
 }
 
-/// How the hub names a network.
-pub fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Linkedin => "LinkedIn",
-        Platform::X => "X",
-        Platform::Facebook => "Facebook",
-        Platform::Instagram => "Instagram",
-        Platform::Threads => "Threads",
-        Platform::Bluesky => "Bluesky",
-        Platform::Mastodon => "Mastodon",
-    }
-}
-
 fn day(at: Timestamp, tz: &TimeZone) -> String {
     at.to_zoned_datetime(tz.clone())
         .strftime("%-d %b %Y")
@@ -151,11 +138,7 @@ fn filters(m: &mut Markup, site: &Site) {
     m.raw("</select></div>\n");
     m.raw("<div class=\"field\"><label for=\"om_platform\">Network</label><select id=\"om_platform\"><option value=\"\">All networks</option>");
     for &platform in &site.platforms {
-        m.element(
-            "option",
-            &[("value", platform.id())],
-            platform_name(platform),
-        );
+        m.element("option", &[("value", platform.id())], platform.name());
     }
     m.raw("</select></div>\n");
     m.raw("<p class=\"shown\" id=\"om_shown\" role=\"status\"></p>\n</section>\n");
@@ -230,7 +213,7 @@ pub fn card(site: &Site, item: &Item) -> String {
                 ("tabindex", if i == 0 { "0" } else { "-1" }),
                 ("data-platform", key),
             ],
-            platform_name(p.platform),
+            p.platform.name(),
         );
     }
     m.raw("</div>\n");
@@ -250,7 +233,7 @@ pub fn card(site: &Site, item: &Item) -> String {
 
 fn panel(m: &mut Markup, id: &str, p: &PlatformCopy) {
     let key = p.platform.id();
-    let name = platform_name(p.platform);
+    let name = p.platform.name();
     let text_id = format!("{id}__text_{key}");
     let count_id = format!("{id}__count_{key}");
     let limit = p.limit.to_string();

@@ -13,4 +13,5 @@ pub mod intent;
 pub mod jsonfeed;
 pub mod markup;
 pub mod model;
+pub mod preview;
 pub mod strip;

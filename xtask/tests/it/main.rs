@@ -6,6 +6,7 @@
 
 mod bench_corpus;
 mod cases;
+mod ci;
 mod docs;
 mod example;
 mod history;

@@ -159,7 +159,7 @@ fn location(f: &Finding, links: &Links) -> String {
 }
 
 /// A Markdown table cell: one line, pipes escaped, HTML neutralised.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
