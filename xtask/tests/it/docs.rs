@@ -175,3 +175,41 @@ fn the_invariants_on_io_clock_and_printing_hold() {
     }
     assert!(broken.is_empty(), "{broken:#?}");
 }
+
+/// `docs/rules.md`, the reference of every built-in rule (SARIF's `helpUri`
+/// points into it), is generated from `rules::builtin`; this test writes it
+/// when `UPDATE_DOCS=1` and otherwise fails when it is stale.
+#[test]
+fn the_rules_reference_is_current() {
+    use onmessage_engine::rules::builtin::BUILTINS;
+    let mut text = String::from(
+        "# Built-in rules\n\n<!-- Generated from crates/onmessage-engine/src/rules/builtin.rs by \
+         `UPDATE_DOCS=1 cargo test -p xtask --test integration the_rules_reference`: do not edit. -->\n\n\
+         Every rule the checker has besides the policy's own. `cargo xtask explain RULE` prints the \
+         same text in a terminal; the policy's `builtins` section can change a rule's severity.\n",
+    );
+    for rule in BUILTINS {
+        let severity = format!("{:?}", rule.severity).to_lowercase();
+        let allow = if rule.allowable {
+            "can be allowed in a post, with a reason"
+        } else {
+            "cannot be allowed"
+        };
+        text.push_str(&format!(
+            "\n## {}\n\n*{severity}; {allow}; category `{}`*\n\n{}\n\n{}\n",
+            rule.id,
+            rule.category,
+            rule.summary,
+            rule.explain.trim_end()
+        ));
+    }
+    let path = workspace().join("docs/rules.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == text,
+        "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test -p xtask --test integration the_rules_reference`"
+    );
+}

@@ -2,7 +2,8 @@
 //! (tests/conformance/sarif/, from oasis-tcs/sarif-spec) and meets what
 //! GitHub code scanning requires on top of it.
 
-use crate::support::workspace;
+use crate::support::{copy_tree, workspace};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -159,4 +160,98 @@ fn fingerprints_survive_unrelated_edits_above() {
     let (after, line_after) = fingerprint("A new first paragraph.\n\n");
     assert_ne!(line_before, line_after);
     assert_eq!(before, after);
+}
+
+/// File names with spaces, `%`, commas, colons and non-ASCII letters give
+/// valid URIs (the official schema checks the `uri` format), and the rules
+/// carry what code scanning uses: a name, a help URI, tags, precision and,
+/// for leaks, a security severity.
+#[test]
+fn odd_file_names_are_valid_uris_and_rules_carry_code_scanning_properties() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-odd-names");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_tree(&workspace().join("tests/base"), &root);
+    let names = [
+        "café post.md",
+        "odd,name:100%.md",
+        "tab\there.md",
+        "ünïcødé.md",
+    ];
+    for name in names {
+        let post = "---\ntitle: T\nauthor: a\nstatus: draft\nplatforms: [linkedin]\npublish_at: 2027-02-10\n---\nOur Falcon team.\n";
+        write_post(&root, name, post);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["check", "--format", "sarif", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(
+        workspace().join("tests/conformance/sarif/sarif-schema-2.1.0.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &sarif["runs"][0];
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        uris.contains(&"content/posts/caf%C3%A9%20post.md"),
+        "{uris:?}"
+    );
+    assert!(
+        uris.contains(&"content/posts/odd%2Cname%3A100%25.md"),
+        "{uris:?}"
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let codename = rules
+        .iter()
+        .find(|r| r["id"] == "product.codename")
+        .unwrap();
+    assert_eq!(codename["name"], "ProductCodename");
+    assert!(
+        codename["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("docs/rules.md#productcodename")
+    );
+    assert_eq!(codename["properties"]["security-severity"], "8.0");
+    assert!(
+        codename["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&"security".into())
+    );
+    for rule in rules {
+        assert!(
+            rule["name"].is_string() && rule["helpUri"].is_string(),
+            "{rule}"
+        );
+        assert!(rule["properties"]["precision"].is_string(), "{rule}");
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn write_post(root: &Path, name: &str, text: &str) {
+    let dir = root.join("content/posts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
 }

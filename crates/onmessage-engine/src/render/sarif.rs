@@ -9,17 +9,41 @@ use serde_json::{Value, json};
 
 use crate::check::Report;
 use crate::finding::{Finding, Severity};
-use crate::rules::RuleInfo;
+use crate::rules::{RuleInfo, builtin};
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/example-corp/onmessage";
+/// Every built-in rule's teaching text, one section each (generated from
+/// `rules::builtin` and kept current by a test).
+const RULES_REFERENCE: &str = "https://github.com/example-corp/onmessage/blob/main/docs/rules.md";
+
+/// GitHub code scanning takes at most this many results per run.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The rules whose findings are leaks of confidential information: tagged
+/// `security` with a severity score, so code scanning ranks them as such.
+const LEAK_SEVERITY: [(&str, &str); 6] = [
+    ("product.codename", "8.0"),
+    ("history.leak", "8.0"),
+    ("product.embargo", "7.5"),
+    ("client.unapproved", "7.0"),
+    ("link.internal", "6.5"),
+    ("image.location", "6.0"),
+];
 
 pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
     let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let driver_rules: Vec<Value> = rules.iter().map(rule).collect();
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
+    // Over the cap, failing findings go first (then the report's order), so
+    // what blocks the merge is what code scanning shows.
+    let mut kept: Vec<&Finding> = report.findings.iter().collect();
+    kept.sort_by_key(|f| !f.fails(false));
+    kept.truncate(MAX_RESULTS);
+    kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let left_out = report.findings.len() - kept.len();
+    let results: Vec<Value> = kept
+        .into_iter()
         .map(|f| {
             let matched = matched_text(report, f);
             let occurrence = seen
@@ -33,6 +57,16 @@ pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
             )
         })
         .collect();
+    let mut notifications = Vec::new();
+    if left_out > 0 {
+        notifications.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "{left_out} of {} findings were left out: GitHub code scanning takes at most {MAX_RESULTS} results per run. The job summary and `cargo xtask check` list them all.",
+                report.findings.len()
+            )},
+        }));
+    }
     let sarif = json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -40,9 +74,13 @@ pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
             "tool": {"driver": {
                 "name": "OnMessage",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/example-corp/onmessage",
+                "informationUri": INFORMATION_URI,
                 "rules": driver_rules,
             }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -62,8 +100,29 @@ fn level(severity: Severity) -> &'static str {
 }
 
 fn rule(r: &RuleInfo) -> Value {
+    let builtin = builtin::find(r.id).is_some();
+    let family = r.id.split(['.', '-']).next().unwrap_or(r.id);
+    let leak = LEAK_SEVERITY.iter().find(|(id, _)| *id == r.id);
+    let mut tags = vec![
+        "onmessage",
+        if builtin { "built-in" } else { "policy" },
+        family,
+    ];
+    let mut properties = json!({"precision": if leak.is_some() { "very-high" } else { "high" }});
+    if let Some((_, severity)) = leak {
+        tags.push("security");
+        properties["security-severity"] = json!(severity);
+    }
+    properties["tags"] = json!(tags);
     json!({
         "id": r.id,
+        "name": rule_name(r.id),
+        "helpUri": if builtin {
+            format!("{RULES_REFERENCE}#{}", r.id.replace('.', ""))
+        } else {
+            format!("{INFORMATION_URI}/blob/main/policies/policy.yaml")
+        },
+        "properties": properties,
         "shortDescription": {"text": r.summary},
         "fullDescription": {"text": r.explain},
         "help": {
@@ -81,7 +140,7 @@ fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> Value 
         "level": level(f.severity),
         "message": {"text": format!("{}\n{}", f.message, f.help)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": uri_path(&f.path), "uriBaseId": "%SRCROOT%"},
             "region": {
                 "startLine": r.line.max(1),
                 "startColumn": r.column.max(1),
@@ -105,6 +164,35 @@ fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> Value 
         result["baselineState"] = json!("unchanged");
     }
     result
+}
+
+/// A rule id as the SARIF `name` (an identifier): `product.codename` →
+/// `ProductCodename`, `post.too-large` → `PostTooLarge`.
+fn rule_name(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// A relative path as a URI reference (RFC 3986): every byte but the
+/// unreserved characters and `/` percent-encoded, so `café post.md` and
+/// `odd,name:100%.md` are valid `artifactLocation.uri`s.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// The source text a finding covers (its first line), for fingerprints.
@@ -149,6 +237,62 @@ mod tests {
 
     use crate::check::SourceFile;
     use crate::finding::Region;
+
+    #[test]
+    fn paths_are_uri_references_and_rule_names_identifiers() {
+        assert_eq!(
+            uri_path("content/posts/café post.md"),
+            "content/posts/caf%C3%A9%20post.md"
+        );
+        assert_eq!(
+            uri_path("content/posts/odd,name:100%.md"),
+            "content/posts/odd%2Cname%3A100%25.md"
+        );
+        assert_eq!(rule_name("product.codename"), "ProductCodename");
+        assert_eq!(rule_name("post.too-large"), "PostTooLarge");
+        assert_eq!(rule_name("quiet-period"), "QuietPeriod");
+    }
+
+    #[test]
+    fn results_over_the_cap_are_left_out_with_a_notification() {
+        let finding = |severity| {
+            Finding::new(
+                "tone.negative",
+                severity,
+                "content/posts/a.md",
+                Region {
+                    line: 1,
+                    column: 1,
+                    end_line: 1,
+                    end_column: 2,
+                },
+                "m".into(),
+                "h".into(),
+            )
+        };
+        let mut findings = vec![finding(Severity::Warning); MAX_RESULTS];
+        findings.push(finding(Severity::Error));
+        let report = Report {
+            posts: 1,
+            findings,
+            ..Report::default()
+        };
+        let sarif: Value = serde_json::from_str(&render(&report, &[])).unwrap();
+        let run = &sarif["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), MAX_RESULTS);
+        assert!(
+            results.iter().any(|r| r["level"] == "error"),
+            "the failing one is kept"
+        );
+        let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            note.starts_with("1 of 25001 findings were left out"),
+            "{note}"
+        );
+    }
 
     /// FNV-1a's published test vectors (Fowler, Noll and Vo).
     #[test]
