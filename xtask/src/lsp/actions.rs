@@ -74,7 +74,10 @@ pub fn actions(req: &Request) -> Vec<CodeAction> {
             _ => None,
         })
         .collect();
-    for (f, range) in touching.iter().filter(|(f, _)| f.rule == "product.codename") {
+    for (f, range) in touching
+        .iter()
+        .filter(|(f, _)| f.rule == "product.codename")
+    {
         let Some(&(_, product)) = codenames.iter().find(|(r, _)| r == range) else {
             continue;
         };
@@ -99,7 +102,10 @@ pub fn actions(req: &Request) -> Vec<CodeAction> {
         .and_then(|d| d.accepted.first())
     {
         let mut done = Vec::new();
-        for (f, range) in touching.iter().filter(|(f, _)| f.rule == "disclosure.missing") {
+        for (f, range) in touching
+            .iter()
+            .filter(|(f, _)| f.rule == "disclosure.missing")
+        {
             let Some(section) = post
                 .sections
                 .iter()
@@ -116,7 +122,10 @@ pub fn actions(req: &Request) -> Vec<CodeAction> {
                 req,
                 format!("Add the disclosure '{disclosure}'"),
                 f,
-                vec![(range.start..range.start, disclosure_prefix(disclosure, copy))],
+                vec![(
+                    range.start..range.start,
+                    disclosure_prefix(disclosure, copy),
+                )],
                 true,
             ));
         }
@@ -306,8 +315,7 @@ pub fn allow_edit(text: &str, yaml: Range<usize>, rule: &str) -> Option<(Range<u
     allow
         .as_array_mut()?
         .push(json!({"rule": rule, "reason": ""}));
-    (after.value == expected)
-        .then(|| (yaml.start + range.start..yaml.start + range.end, insert))
+    (after.value == expected).then(|| (yaml.start + range.start..yaml.start + range.end, insert))
 }
 
 /// A rule id as a YAML scalar: plain when it is safely plain (rule ids are
@@ -494,11 +502,26 @@ mod tests {
         let entry = json!({"rule": "tone.negative", "reason": ""});
         let cases = [
             ("title: T\n", json!([entry])),
-            ("title: T\nallow:\n  - rule: a.b\n    reason: x\n", json!([{"rule": "a.b", "reason": "x"}, entry])),
-            ("allow:\n- rule: a.b\n  reason: |\n    long\n    reason\n# note\ntitle: T\n", json!([{"rule": "a.b", "reason": "long\nreason\n"}, entry])),
-            ("allow:\n  - {rule: a.b, reason: x}\ntitle: T\n", json!([{"rule": "a.b", "reason": "x"}, entry])),
-            ("allow: [{rule: a.b, reason: \"]#\"}]\ntitle: T\n", json!([{"rule": "a.b", "reason": "]#"}, entry])),
-            ("allow: [\n  {rule: a.b, reason: 'it''s'},  # ] not the end\n]\n", json!([{"rule": "a.b", "reason": "it's"}, entry])),
+            (
+                "title: T\nallow:\n  - rule: a.b\n    reason: x\n",
+                json!([{"rule": "a.b", "reason": "x"}, entry]),
+            ),
+            (
+                "allow:\n- rule: a.b\n  reason: |\n    long\n    reason\n# note\ntitle: T\n",
+                json!([{"rule": "a.b", "reason": "long\nreason\n"}, entry]),
+            ),
+            (
+                "allow:\n  - {rule: a.b, reason: x}\ntitle: T\n",
+                json!([{"rule": "a.b", "reason": "x"}, entry]),
+            ),
+            (
+                "allow: [{rule: a.b, reason: \"]#\"}]\ntitle: T\n",
+                json!([{"rule": "a.b", "reason": "]#"}, entry]),
+            ),
+            (
+                "allow: [\n  {rule: a.b, reason: 'it''s'},  # ] not the end\n]\n",
+                json!([{"rule": "a.b", "reason": "it's"}, entry]),
+            ),
             ("allow: []\n", json!([entry])),
             ("allow:\ntitle: T\n", json!([entry])),
             ("allow: ~\n", json!([entry])),
@@ -528,7 +551,10 @@ mod tests {
     #[test]
     fn disclosure_reads_as_text() {
         assert_eq!(disclosure_prefix("#employee", "Hello"), "#employee ");
-        assert_eq!(disclosure_prefix("I work at Example Corp", "Hello"), "I work at Example Corp. ");
+        assert_eq!(
+            disclosure_prefix("I work at Example Corp", "Hello"),
+            "I work at Example Corp. "
+        );
         assert_eq!(disclosure_prefix("#employee", "- a list"), "#employee\n\n");
         assert_eq!(disclosure_prefix("#employee", "1. first"), "#employee\n\n");
     }

@@ -39,7 +39,9 @@ pub fn run(root: Option<PathBuf>) -> ExitCode {
     }) {
         Some(root) => root,
         None => {
-            eprintln!("cargo xtask lsp --bench: no policies/policy.yaml here or above (use --root)");
+            eprintln!(
+                "cargo xtask lsp --bench: no policies/policy.yaml here or above (use --root)"
+            );
             return ExitCode::from(2);
         }
     };

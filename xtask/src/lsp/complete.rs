@@ -6,9 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use lsp_types::{
-    CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, TextEdit,
-};
+use lsp_types::{CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, TextEdit};
 use serde_json::Value;
 
 use onmessage_engine::check::Setup;
@@ -85,7 +83,10 @@ pub fn complete(
         Some((key, _)) if indent == 0 => key.trim().to_string(),
         _ => owning_key(body, line_start),
     };
-    let entry_key = trimmed.trim_start_matches("- ").split_once(':').map(|(k, _)| k.trim());
+    let entry_key = trimmed
+        .trim_start_matches("- ")
+        .split_once(':')
+        .map(|(k, _)| k.trim());
     let values: Vec<(String, Option<String>)> = match key.as_str() {
         "status" => schema["properties"]["status"]["enum"]
             .as_array()
@@ -215,10 +216,16 @@ mod tests {
     fn labels(text: &str, at: &str) -> Vec<String> {
         let offset = text.find(at).unwrap() + at.len();
         let audiences = BTreeSet::from(["sales".to_string()]);
-        complete(&Text::new(text.to_string()), offset, Encoding::Utf16, None, &audiences)
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
+        complete(
+            &Text::new(text.to_string()),
+            offset,
+            Encoding::Utf16,
+            None,
+            &audiences,
+        )
+        .into_iter()
+        .map(|i| i.label)
+        .collect()
     }
 
     #[test]

@@ -74,7 +74,9 @@ impl RuleLinks {
     }
 
     fn get(&self, rule: &str) -> Option<CodeDescription> {
-        self.links.get(rule).map(|href| CodeDescription { href: href.clone() })
+        self.links
+            .get(rule)
+            .map(|href| CodeDescription { href: href.clone() })
     }
 }
 

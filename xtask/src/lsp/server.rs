@@ -145,10 +145,12 @@ fn run(connection: &Connection) -> Result<ExitCode, String> {
     if let Some(root) = server.root.clone() {
         server.reload(true);
         spawn_watch(&root, events_tx.clone());
-        let max = server.setup.as_ref().map_or(
-            onmessage_engine::policy::DEFAULT_POST_BYTES,
-            |s| s.policy.post_bytes,
-        );
+        let max = server
+            .setup
+            .as_ref()
+            .map_or(onmessage_engine::policy::DEFAULT_POST_BYTES, |s| {
+                s.policy.post_bytes
+            });
         let events = events_tx.clone();
         let _ = std::thread::Builder::new()
             .name("onmessage-audiences".into())
@@ -177,9 +179,7 @@ fn workspace_start(params: &InitializeParams) -> Option<PathBuf> {
         .and_then(|f| uri_path(&f.uri));
     #[allow(deprecated)]
     let root_uri = params.root_uri.as_ref().and_then(uri_path);
-    folder
-        .or(root_uri)
-        .or_else(|| std::env::current_dir().ok())
+    folder.or(root_uri).or_else(|| std::env::current_dir().ok())
 }
 
 /// What the other threads tell the main loop.
@@ -399,7 +399,8 @@ impl Server {
     fn notification(&mut self, note: Notification) {
         match note.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                if let Ok(p) = note.extract::<DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
+                if let Ok(p) =
+                    note.extract::<DidOpenTextDocumentParams>(DidOpenTextDocument::METHOD)
                 {
                     self.open(p.text_document.uri, p.text_document.text);
                 }
@@ -429,7 +430,8 @@ impl Server {
                 }
             }
             DidSaveTextDocument::METHOD => {
-                if let Ok(p) = note.extract::<DidSaveTextDocumentParams>(DidSaveTextDocument::METHOD)
+                if let Ok(p) =
+                    note.extract::<DidSaveTextDocumentParams>(DidSaveTextDocument::METHOD)
                     && self.config_file(&p.text_document.uri).is_some()
                 {
                     self.reload(false);
@@ -644,8 +646,10 @@ impl Server {
                 let text = match buffer(path) {
                     Some(doc) => doc.text.clone(),
                     None => Text::new(
-                        String::from_utf8_lossy(&std::fs::read(root.join(path)).unwrap_or_default())
-                            .into_owned(),
+                        String::from_utf8_lossy(
+                            &std::fs::read(root.join(path)).unwrap_or_default(),
+                        )
+                        .into_owned(),
                     ),
                 };
                 (path, text)
@@ -718,17 +722,26 @@ impl Server {
     }
 
     fn hover(&mut self, p: HoverParams) -> Option<Hover> {
-        let key = p.text_document_position_params.text_document.uri.as_str().to_string();
+        let key = p
+            .text_document_position_params
+            .text_document
+            .uri
+            .as_str()
+            .to_string();
         let findings = self.current_findings(&key)?;
         let setup = self.setup.clone()?;
         let doc = self.docs.get(&key)?;
-        let at = doc.text.offset(p.text_document_position_params.position, self.enc);
+        let at = doc
+            .text
+            .offset(p.text_document_position_params.position, self.enc);
         let catalog = rules::catalog(&setup.policy);
         let mut parts = Vec::new();
         let mut range = None;
         for f in findings.iter() {
             let start = doc.text.engine_offset(f.region.line, f.region.column);
-            let end = doc.text.engine_offset(f.region.end_line, f.region.end_column);
+            let end = doc
+                .text
+                .engine_offset(f.region.end_line, f.region.end_column);
             if !(start <= at && at <= end) {
                 continue;
             }
@@ -788,7 +801,12 @@ impl Server {
     }
 
     fn completion(&mut self, p: CompletionParams) -> Option<CompletionResponse> {
-        let key = p.text_document_position.text_document.uri.as_str().to_string();
+        let key = p
+            .text_document_position
+            .text_document
+            .uri
+            .as_str()
+            .to_string();
         let doc = self.docs.get(&key)?;
         if doc.kind != Kind::Post {
             return None;

@@ -65,7 +65,11 @@ impl Text {
         let Some(&start) = self.starts.get(line) else {
             return self.text.len()..self.text.len();
         };
-        let end = self.starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let content = self.text[start..end].trim_end_matches(['\n', '\r']);
         start..start + content.len()
     }
@@ -165,7 +169,10 @@ mod tests {
         assert_eq!(text.offset(Position::new(1, 7), Encoding::Utf8), x);
         // Past the end of a line: its end, before the CR LF.
         assert_eq!(text.offset(Position::new(1, 99), Encoding::Utf16), x + 1);
-        assert_eq!(text.offset(Position::new(9, 0), Encoding::Utf16), text.text.len());
+        assert_eq!(
+            text.offset(Position::new(9, 0), Encoding::Utf16),
+            text.text.len()
+        );
         // The engine's columns count characters.
         assert_eq!(text.engine_offset(2, 4), x);
     }
@@ -189,6 +196,9 @@ mod tests {
             Encoding::Utf16,
         );
         assert_eq!(text.text, "one 🎉 Xree");
-        assert_eq!(text.position(text.text.len(), Encoding::Utf16), Position::new(0, 11));
+        assert_eq!(
+            text.position(text.text.len(), Encoding::Utf16),
+            Position::new(0, 11)
+        );
     }
 }

@@ -195,7 +195,12 @@ impl Client {
     }
 
     /// The next diagnostics published for `uri` that satisfy `want`.
-    fn diagnostics(&mut self, uri: &str, what: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    fn diagnostics(
+        &mut self,
+        uri: &str,
+        what: &str,
+        want: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let message = self.wait_for(&format!("diagnostics for {uri} with {what}"), |m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
@@ -205,7 +210,11 @@ impl Client {
     }
 
     fn open(&mut self, uri: &str, text: &str) {
-        let language = if uri.ends_with(".md") { "markdown" } else { "yaml" };
+        let language = if uri.ends_with(".md") {
+            "markdown"
+        } else {
+            "yaml"
+        };
         self.notify(
             "textDocument/didOpen",
             json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
@@ -269,7 +278,11 @@ fn offset(text: &str, position: &Value, encoding: &str) -> usize {
         if units >= character || c == '\n' {
             return start + i;
         }
-        units += if encoding == "utf-8" { c.len_utf8() } else { c.len_utf16() };
+        units += if encoding == "utf-8" {
+            c.len_utf8()
+        } else {
+            c.len_utf16()
+        };
     }
     text.len()
 }
@@ -367,7 +380,10 @@ fn diagnostics_in_utf16_on_open_and_change_hover_and_shutdown() {
     let diagnostics = client.diagnostics(&uri, "no tone.negative", |d| {
         with_code(d, "tone.negative").is_empty()
     });
-    assert_eq!(with_code(&diagnostics, "product.codename")[0]["range"], range(7, 7, 13));
+    assert_eq!(
+        with_code(&diagnostics, "product.codename")[0]["range"],
+        range(7, 7, 13)
+    );
     // Nothing where the cursor is not on a finding.
     let hover = client.request(
         "textDocument/hover",
@@ -386,7 +402,10 @@ fn utf8_positions_when_offered() {
     client.open(&uri, POST);
     let diagnostics = client.diagnostics(&uri, "the codename", has("product.codename"));
     // 🎉 is four UTF-8 bytes.
-    assert_eq!(with_code(&diagnostics, "product.codename")[0]["range"], range(7, 9, 15));
+    assert_eq!(
+        with_code(&diagnostics, "product.codename")[0]["range"],
+        range(7, 9, 15)
+    );
     assert_eq!(client.stop(), 0);
 }
 
@@ -401,7 +420,12 @@ fn code_actions_edit_the_post_and_the_check_agrees() {
     // Allow with a reason: the entry has an empty reason, so nothing is
     // suppressed yet and the entry itself is an error.
     let negative = with_code(&diagnostics, "tone.negative")[0].clone();
-    let allow = code_action(&mut client, &uri, &negative, "Allow `tone.negative` with a reason");
+    let allow = code_action(
+        &mut client,
+        &uri,
+        &negative,
+        "Allow `tone.negative` with a reason",
+    );
     assert_eq!(allow["kind"], "quickfix");
     let text = apply(POST, &allow["edit"], &uri, &client.encoding);
     assert_eq!(
@@ -412,11 +436,19 @@ fn code_actions_edit_the_post_and_the_check_agrees() {
     let diagnostics = client.diagnostics(&uri, "allow.unknown", has("allow.unknown"));
     let unknown = with_code(&diagnostics, "allow.unknown")[0];
     assert_eq!(unknown["severity"], 1);
-    assert!(unknown["message"].as_str().unwrap().contains("has no reason"));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no reason")
+    );
     let negative = with_code(&diagnostics, "tone.negative")[0];
     assert_eq!(negative["severity"], 2, "{negative}");
     assert!(negative.get("tags").is_none_or(Value::is_null));
-    assert!(with_code(&diagnostics, "post.parse").is_empty() && with_code(&diagnostics, "post.schema").is_empty());
+    assert!(
+        with_code(&diagnostics, "post.parse").is_empty()
+            && with_code(&diagnostics, "post.schema").is_empty()
+    );
 
     // The reason written: the finding is suppressed, sent as a hint.
     let text = text.replace("reason: \"\"", "reason: \"quoting a customer's words\"");
@@ -436,7 +468,12 @@ fn code_actions_edit_the_post_and_the_check_agrees() {
     );
     // product.codename cannot be allowed; its product is announced by
     // publish_at, so the public name is offered.
-    let titles: Vec<&str> = actions.as_array().unwrap().iter().filter_map(|a| a["title"].as_str()).collect();
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
     assert_eq!(titles, ["Use the public name 'Widget Pro'"]);
     let text = apply(&text, &actions[0]["edit"], &uri, &client.encoding);
     assert!(text.contains("🎉 Our Widget Pro is the worst."), "{text}");
@@ -445,18 +482,31 @@ fn code_actions_edit_the_post_and_the_check_agrees() {
     let diagnostics = client.diagnostics(&uri, "disclosure.missing", has("disclosure.missing"));
     assert!(with_code(&diagnostics, "product.codename").is_empty());
     let missing = with_code(&diagnostics, "disclosure.missing")[0].clone();
-    let add = code_action(&mut client, &uri, &missing, "Add the disclosure '#employee'");
+    let add = code_action(
+        &mut client,
+        &uri,
+        &missing,
+        "Add the disclosure '#employee'",
+    );
     let text = apply(&text, &add["edit"], &uri, &client.encoding);
     assert!(text.contains("\n#employee 🎉 Our Widget Pro"), "{text}");
     client.replace_all(&uri, 5, &text);
     let diagnostics = client.diagnostics(&uri, "no disclosure.missing", |d| {
         with_code(d, "disclosure.missing").is_empty()
     });
-    assert!(with_code(&diagnostics, "disclosure.buried").is_empty(), "{diagnostics:?}");
+    assert!(
+        with_code(&diagnostics, "disclosure.buried").is_empty(),
+        "{diagnostics:?}"
+    );
 
     // An allow for the undeclared product joins the block list.
     let undeclared = with_code(&diagnostics, "product.undeclared")[0].clone();
-    let allow = code_action(&mut client, &uri, &undeclared, "Allow `product.undeclared` with a reason");
+    let allow = code_action(
+        &mut client,
+        &uri,
+        &undeclared,
+        "Allow `product.undeclared` with a reason",
+    );
     let text = apply(&text, &allow["edit"], &uri, &client.encoding);
     assert_eq!(
         front_matter(&text)["allow"],
@@ -485,15 +535,27 @@ fn completion_in_front_matter() {
             Value::Null => Vec::new(),
             other => other["items"].as_array().cloned().unwrap_or_default(),
         };
-        items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+        items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(labels(2, 8), ["draft", "review", "approved"]);
     let platforms = labels(3, 22);
-    assert!(platforms.contains(&"mastodon".to_string()) && platforms.len() == 7, "{platforms:?}");
-    assert_eq!(labels(4, 11), ["widget-classic", "widget-pro", "widget-air"]);
+    assert!(
+        platforms.contains(&"mastodon".to_string()) && platforms.len() == 7,
+        "{platforms:?}"
+    );
+    assert_eq!(
+        labels(4, 11),
+        ["widget-classic", "widget-pro", "widget-air"]
+    );
     assert_eq!(labels(5, 10), ["acme", "globex", "initech"]);
     let keys = labels(7, 0);
-    assert!(keys.contains(&"publish_at".to_string()) && keys.contains(&"allow".to_string()), "{keys:?}");
+    assert!(
+        keys.contains(&"publish_at".to_string()) && keys.contains(&"allow".to_string()),
+        "{keys:?}"
+    );
     assert!(!keys.contains(&"title".to_string()), "{keys:?}");
     assert!(labels(9, 5).is_empty(), "no completion in the copy");
     // Audiences come from the other posts, read in the background: ask
@@ -505,7 +567,10 @@ fn completion_in_front_matter() {
             break;
         }
         assert!(audiences.is_empty(), "{audiences:?}");
-        assert!(Instant::now() < deadline, "the repository's audiences never came");
+        assert!(
+            Instant::now() < deadline,
+            "the repository's audiences never came"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(client.stop(), 0);
@@ -531,19 +596,33 @@ fn policy_changes_reload_and_policy_buffers_get_diagnostics() {
         json!({"changes": [{"uri": policy_uri, "type": 2}]}),
     );
     let diagnostics = client.diagnostics(&uri, "tone.hype", has("tone.hype"));
-    assert_eq!(with_code(&diagnostics, "tone.hype")[0]["range"], range(7, 17, 24));
+    assert_eq!(
+        with_code(&diagnostics, "tone.hype")[0]["range"],
+        range(7, 17, 24)
+    );
 
     // An invalid policy on disk: a diagnostic in it; posts keep the last
     // valid policy.
-    let broken = format!("{policy}{hype}").replace("severity: warning\n    category: tone\n    message: Hype", "severity: fatal\n    category: tone\n    message: Hype");
+    let broken = format!("{policy}{hype}").replace(
+        "severity: warning\n    category: tone\n    message: Hype",
+        "severity: fatal\n    category: tone\n    message: Hype",
+    );
     std::fs::write(&policy_path, &broken).unwrap();
-    client.notify("textDocument/didSave", json!({"textDocument": {"uri": policy_uri}}));
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": policy_uri}}),
+    );
     let errors = client.diagnostics(&policy_uri, "an error", |d| !d.is_empty());
-    let line = broken.lines().position(|l| l.contains("severity: fatal")).unwrap() as u64;
+    let line = broken
+        .lines()
+        .position(|l| l.contains("severity: fatal"))
+        .unwrap() as u64;
     assert_eq!(errors[0]["range"]["start"]["line"], line, "{errors:?}");
     assert_eq!(errors[0]["severity"], 1);
     client.replace_all(&uri, 2, &format!("{post}amazing again\n"));
-    let diagnostics = client.diagnostics(&uri, "two tone.hype", |d| with_code(d, "tone.hype").len() == 2);
+    let diagnostics = client.diagnostics(&uri, "two tone.hype", |d| {
+        with_code(d, "tone.hype").len() == 2
+    });
     assert!(!diagnostics.is_empty());
 
     // The disk fixed; an open policy buffer with unsaved errors gets them,
@@ -557,11 +636,16 @@ fn policy_changes_reload_and_policy_buffers_get_diagnostics() {
     let unsaved = format!("{policy}{hype}").replace("terms: [amazing]", "terms: amazing");
     client.open(&policy_uri, &unsaved);
     let errors = client.diagnostics(&policy_uri, "an error", |d| !d.is_empty());
-    let line = unsaved.lines().position(|l| l.contains("terms: amazing")).unwrap() as u64;
+    let line = unsaved
+        .lines()
+        .position(|l| l.contains("terms: amazing"))
+        .unwrap() as u64;
     assert_eq!(errors[0]["range"]["start"]["line"], line, "{errors:?}");
     assert_eq!(errors[0]["source"], "onmessage");
     client.replace_all(&uri, 3, &post);
-    let diagnostics = client.diagnostics(&uri, "one tone.hype", |d| with_code(d, "tone.hype").len() == 1);
+    let diagnostics = client.diagnostics(&uri, "one tone.hype", |d| {
+        with_code(d, "tone.hype").len() == 1
+    });
     assert!(!diagnostics.is_empty());
     assert_eq!(client.stop(), 0);
 }
