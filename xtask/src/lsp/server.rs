@@ -341,7 +341,7 @@ impl Server {
                 .collect();
             for key in due {
                 self.pending.remove(&key);
-                self.check(&key);
+                self.due(&key);
             }
         }
     }
@@ -445,6 +445,8 @@ impl Server {
                     self.reload(false);
                 }
             }
+            // Requests are answered in order as they come and none takes
+            // long: a `$/cancelRequest` finds its request answered.
             _ => {}
         }
     }
@@ -524,12 +526,19 @@ impl Server {
             doc.text.apply(change, enc);
         }
         doc.generation += 1;
-        match doc.kind {
-            Kind::Post => {
-                self.pending.insert(key, Instant::now() + DEBOUNCE);
-            }
-            Kind::Config(_) => self.publish_config(),
-            Kind::Other => {}
+        // A policy buffer is compiled again, a post judged again, once
+        // typing pauses.
+        if doc.kind != Kind::Other {
+            self.pending.insert(key, Instant::now() + DEBOUNCE);
+        }
+    }
+
+    /// A debounced change is due.
+    fn due(&mut self, key: &str) {
+        match self.docs.get(key).map(|d| d.kind) {
+            Some(Kind::Post) => self.check(key),
+            Some(Kind::Config(_)) => self.publish_config(),
+            _ => {}
         }
     }
 

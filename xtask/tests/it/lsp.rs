@@ -642,6 +642,22 @@ fn policy_changes_reload_and_policy_buffers_get_diagnostics() {
         .unwrap() as u64;
     assert_eq!(errors[0]["range"]["start"]["line"], line, "{errors:?}");
     assert_eq!(errors[0]["source"], "onmessage");
+    // Fixed in the buffer, not yet saved: no error.
+    client.replace_all(&policy_uri, 2, &format!("{policy}{hype}"));
+    client.diagnostics(&policy_uri, "no error", <[Value]>::is_empty);
+    // The calendar's buffer too.
+    let calendar_uri = repo.uri("policies/calendar.yaml");
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    client.open(
+        &calendar_uri,
+        &calendar.replace("announce_at: 2025-03-01", "announce_at: 2025-13-01"),
+    );
+    let errors = client.diagnostics(&calendar_uri, "an error", |d| !d.is_empty());
+    let line = calendar
+        .lines()
+        .position(|l| l.contains("announce_at: 2025-03-01"))
+        .unwrap() as u64;
+    assert_eq!(errors[0]["range"]["start"]["line"], line, "{errors:?}");
     client.replace_all(&uri, 3, &post);
     let diagnostics = client.diagnostics(&uri, "one tone.hype", |d| {
         with_code(d, "tone.hype").len() == 1
