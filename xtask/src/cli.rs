@@ -58,6 +58,8 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+    /// Run the language server (LSP 3.17 over stdin and stdout) for editors.
+    Lsp(crate::lsp::LspArgs),
 }
 
 #[derive(clap::Args)]
@@ -156,6 +158,7 @@ pub fn main() -> ExitCode {
         Command::Bench { args } => run_bench(&args),
         Command::Publish(args) => crate::publish::run_cli(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
+        Command::Lsp(args) => crate::lsp::run(args),
     }
 }
 

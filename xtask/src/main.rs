@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod git;
 mod images;
+mod lsp;
 mod publish;
 
 // A check allocates many small, short-lived values per post (YAML nodes,

@@ -11,6 +11,7 @@ mod docs;
 mod example;
 mod history;
 mod hostile;
+mod lsp;
 mod normalize_props;
 mod publish;
 mod publish_hub;
