@@ -44,6 +44,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Write the communications register (every approval, from git history) to stdout.
+    Register(crate::register::RegisterArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -132,6 +134,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => run_new(args),
         Command::Bench { args } => run_bench(&args),
         Command::Publish(args) => crate::publish::run_cli(args),
+        Command::Register(args) => run_register(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
     }
 }
@@ -241,6 +244,29 @@ fn run_check(args: CheckArgs) -> ExitCode {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn run_register(args: crate::register::RegisterArgs) -> ExitCode {
+    let now = match args.now.as_deref().map(onmessage_engine::time::parse_now).transpose() {
+        Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
+        Err(e) => return cannot_run(&e),
+    };
+    let root = match resolve_root(args.root) {
+        Ok(root) => root,
+        Err(e) => return cannot_run(&e),
+    };
+    let rows = match crate::register::build(&root, now) {
+        Ok(rows) => rows,
+        Err(e) => return cannot_run(&e),
+    };
+    let text = match args.format {
+        crate::register::Format::Json => onmessage_engine::register::render_json(&rows),
+        crate::register::Format::Csv => onmessage_engine::register::render_csv(&rows),
+    };
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cannot_run(&format!("cannot write the register: {e}")),
     }
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod git;
 mod images;
 mod publish;
+mod register;
 
 // A check allocates many small, short-lived values per post (YAML nodes,
 // text units, URLs); mimalloc serves them with about a third of the
