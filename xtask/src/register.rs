@@ -251,12 +251,13 @@ impl<'r> Walker<'r> {
                 self.ledger.withdraw(old_path, at);
             }
             Change::Nothing => {
-                // A rename of an approved post keeps its approval: followed.
+                // A rename of an approved post keeps its approval: followed,
+                // and listed. Other changes (an expiry) only update it.
                 if let (Some(old_path), Some(new)) = (old_path, new)
-                    && old_path != new.path
                     && self.ledger.is_open(old_path)
                 {
-                    self.ledger.edit(old_path, new, here, true);
+                    let renamed = old_path != new.path;
+                    self.ledger.edit(old_path, new, here, renamed);
                 }
             }
         }

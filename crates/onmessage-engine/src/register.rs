@@ -417,7 +417,7 @@ fn mark_json(mark: &Option<Mark>) -> serde_json::Value {
     })
 }
 
-/// `{"version": 1, "approvals": [...]}`, pretty-printed, keys in a fixed order.
+/// `{"version": 1, "approvals": [...]}`, pretty-printed, keys sorted.
 pub fn render_json(rows: &[Row]) -> String {
     use serde_json::{Value, json};
     let approvals: Vec<Value> = rows

@@ -13,6 +13,7 @@ mod hostile;
 mod normalize_props;
 mod publish;
 mod publish_hub;
+mod register;
 mod sarif;
 mod schemas;
 mod support;
