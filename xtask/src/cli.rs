@@ -248,7 +248,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
 }
 
 fn run_register(args: crate::register::RegisterArgs) -> ExitCode {
-    let now = match args.now.as_deref().map(onmessage_engine::time::parse_now).transpose() {
+    let now = match args
+        .now
+        .as_deref()
+        .map(onmessage_engine::time::parse_now)
+        .transpose()
+    {
         Ok(now) => now.unwrap_or_else(jiff::Timestamp::now),
         Err(e) => return cannot_run(&e),
     };

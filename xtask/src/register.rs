@@ -139,7 +139,10 @@ impl<'r> Walker<'r> {
                 .flatten();
             let is_post = |p: &Option<String>| p.as_ref().is_some_and(|p| p.ends_with(".md"));
             if is_post(&old) || is_post(&new) {
-                changes.push((old.filter(|p| p.ends_with(".md")), new.filter(|p| p.ends_with(".md"))));
+                changes.push((
+                    old.filter(|p| p.ends_with(".md")),
+                    new.filter(|p| p.ends_with(".md")),
+                ));
             }
         }
         // Deltas come sorted by path: the order is deterministic.
@@ -190,15 +193,18 @@ impl<'r> Walker<'r> {
                 }
                 let context = self.context(&approving.tree()?, &approved);
                 let previous = old_path.filter(|p| self.ledger.is_open(p));
-                self.ledger.approve(previous, approved.clone(), info, context);
+                self.ledger
+                    .approve(previous, approved.clone(), info, context);
                 // Later commits of the branch that changed the approved copy.
                 let mut last = approved;
-                if let Some(at) = setter.and_then(|s| branch.iter().position(|b| b.id() == s.id())) {
+                if let Some(at) = setter.and_then(|s| branch.iter().position(|b| b.id() == s.id()))
+                {
                     for b in &branch[at + 1..] {
                         if let Some(v) = self.version(&b.tree()?, &new.path)
                             && (v.visible != last.visible || v.platforms != last.platforms)
                         {
-                            self.ledger.edit(&last.path.clone(), v.clone(), mark(b), true);
+                            self.ledger
+                                .edit(&last.path.clone(), v.clone(), mark(b), true);
                             last = v;
                         }
                     }
@@ -219,7 +225,8 @@ impl<'r> Walker<'r> {
                         && v.approved
                         && (v.visible != last.visible || v.platforms != last.platforms)
                     {
-                        self.ledger.edit(&last.path.clone(), v.clone(), mark(b), true);
+                        self.ledger
+                            .edit(&last.path.clone(), v.clone(), mark(b), true);
                         last = v;
                     }
                 }
@@ -274,7 +281,8 @@ impl<'r> Walker<'r> {
             return Ok(false);
         };
         let same = |v: &Version| {
-            v.approved && (&v.approved_by, &v.approved_at) == (&target.approved_by, &target.approved_at)
+            v.approved
+                && (&v.approved_by, &v.approved_at) == (&target.approved_by, &target.approved_at)
         };
         if !same(&v) {
             return Ok(false);
@@ -341,9 +349,8 @@ impl<'r> Walker<'r> {
         let tz = self.config(tree).timezone();
         let post = Post::parse(path.to_string(), bytes);
         let front = post.front.as_ref();
-        let moment = |text: Option<&String>, bound| {
-            text.and_then(|t| parse_moment(t, &tz, bound).ok())
-        };
+        let moment =
+            |text: Option<&String>, bound| text.and_then(|t| parse_moment(t, &tz, bound).ok());
         let platforms: BTreeMap<String, String> = onmessage_feed::model::shared_copies(&post)
             .into_iter()
             .map(|(p, text)| (p.id().to_string(), shared_text_sha256(&text)))

@@ -55,7 +55,9 @@ pub fn classify(old: Option<&Version>, new: Option<&Version>) -> Change {
         (None, Some(_)) => Change::Approved,
         (Some(_), None) => Change::Withdrawn,
         (None, None) => Change::Nothing,
-        (Some(a), Some(b)) if (&a.approved_by, &a.approved_at) != (&b.approved_by, &b.approved_at) => {
+        (Some(a), Some(b))
+            if (&a.approved_by, &a.approved_at) != (&b.approved_by, &b.approved_at) =>
+        {
             Change::Approved
         }
         (Some(a), Some(b)) if a.visible != b.visible || a.platforms != b.platforms => {
@@ -220,11 +222,8 @@ impl Context {
                 None => all_announced = false,
             }
         }
-        self.announced = (!products.is_empty()).then_some(if all_announced {
-            latest
-        } else {
-            None
-        });
+        self.announced =
+            (!products.is_empty()).then_some(if all_announced { latest } else { None });
         self.quiet = calendar
             .quiet_periods
             .iter()
@@ -378,7 +377,11 @@ impl Ledger {
 /// declares, moved past any `[all]` quiet period it falls in. `None`: a
 /// product it declares is never announced. The caller keeps it from being
 /// after `now`.
-pub fn shareable_from(version: &Version, commit_date: Timestamp, ctx: &Context) -> Option<Timestamp> {
+pub fn shareable_from(
+    version: &Version,
+    commit_date: Timestamp,
+    ctx: &Context,
+) -> Option<Timestamp> {
     let approval = version.approved_moment.unwrap_or(commit_date);
     let mut at = version.publish_at.map_or(approval, |p| p.max(approval));
     match ctx.announced {
@@ -412,9 +415,10 @@ fn moment(at: Timestamp) -> String {
 }
 
 fn mark_json(mark: &Option<Mark>) -> serde_json::Value {
-    mark.as_ref().map_or(serde_json::Value::Null, |m| {
-        serde_json::json!({"commit": m.commit, "date": moment(m.date)})
-    })
+    mark.as_ref().map_or(
+        serde_json::Value::Null,
+        |m| serde_json::json!({"commit": m.commit, "date": moment(m.date)}),
+    )
 }
 
 /// `{"version": 1, "approvals": [...]}`, pretty-printed, keys sorted.
@@ -517,7 +521,10 @@ pub fn render_csv(rows: &[Row]) -> String {
             r.id.clone(),
             r.path.clone(),
             opt(&r.approved_by),
-            r.approver.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            r.approver
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
             r.approver
                 .as_ref()
                 .and_then(|a| a.role.clone())
@@ -541,8 +548,9 @@ pub fn render_csv(rows: &[Row]) -> String {
                 .map(|p| r.platforms.get(*p).cloned().unwrap_or_default()),
         );
         let mark = |m: &Option<Mark>| {
-            m.as_ref()
-                .map_or((String::new(), String::new()), |m| (m.commit.clone(), moment(m.date)))
+            m.as_ref().map_or((String::new(), String::new()), |m| {
+                (m.commit.clone(), moment(m.date))
+            })
         };
         let (wc, wd) = mark(&r.withdrawn);
         let (sc, sd) = mark(&r.superseded);
@@ -631,7 +639,10 @@ mod tests {
 
     #[test]
     fn pull_request_numbers_from_merge_and_squash_subjects() {
-        assert_eq!(pull_request("Merge pull request #42 from org/launch\n\nLaunch"), Some(42));
+        assert_eq!(
+            pull_request("Merge pull request #42 from org/launch\n\nLaunch"),
+            Some(42)
+        );
         assert_eq!(pull_request("Launch post (#7)\n\n* one"), Some(7));
         assert_eq!(pull_request("Fix (#abc)"), None);
         assert_eq!(pull_request("Mention issue #7 in the body"), None);
@@ -667,7 +678,10 @@ mod tests {
             announced: Some(None),
             ..Context::default()
         };
-        assert_eq!(shareable_from(&v, at("2026-11-29T00:00:00Z"), &embargoed), None);
+        assert_eq!(
+            shareable_from(&v, at("2026-11-29T00:00:00Z"), &embargoed),
+            None
+        );
     }
 
     #[test]
@@ -675,7 +689,12 @@ mod tests {
         let mut out = String::new();
         push_record(
             &mut out,
-            &["plain".into(), "a,b".into(), "say \"hi\"".into(), "two\nlines".into()],
+            &[
+                "plain".into(),
+                "a,b".into(),
+                "say \"hi\"".into(),
+                "two\nlines".into(),
+            ],
         );
         assert_eq!(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
     }

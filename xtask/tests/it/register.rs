@@ -107,7 +107,8 @@ impl Repo {
             .repo
             .commit_create_buffer(&who, &who, message, &tree, &[&parent])
             .unwrap();
-        let signature = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----";
+        let signature =
+            "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----";
         let oid = self
             .repo
             .commit_signed(buffer.as_str().unwrap(), signature, None)
@@ -217,12 +218,28 @@ fn approve_edit_withdraw_reapprove_rename_and_delete() {
     let jane = Some(("jane.roe", "2026-11-20T13:30:00Z"));
     repo.write(A, &post("draft", None, "Use git worktrees."));
     repo.commit("Draft a tip");
-    let approve = repo.commit_with(A, &post("approved", jane, "Use git worktrees."), "Approve the tip");
-    let edit = repo.commit_with(A, &post("approved", jane, "Use git worktrees daily."), "Tweak the tip");
-    let withdraw = repo.commit_with(A, &post("review", jane, "Use git worktrees daily."), "Back to review");
+    let approve = repo.commit_with(
+        A,
+        &post("approved", jane, "Use git worktrees."),
+        "Approve the tip",
+    );
+    let edit = repo.commit_with(
+        A,
+        &post("approved", jane, "Use git worktrees daily."),
+        "Tweak the tip",
+    );
+    let withdraw = repo.commit_with(
+        A,
+        &post("review", jane, "Use git worktrees daily."),
+        "Back to review",
+    );
     let reapprove = repo.commit_with(
         A,
-        &post("approved", Some(("sam.lee", "2026-11-20T17:30:00Z")), "Use git worktrees daily."),
+        &post(
+            "approved",
+            Some(("sam.lee", "2026-11-20T17:30:00Z")),
+            "Use git worktrees daily.",
+        ),
         "Approve again",
     );
     repo.rename(A, B);
@@ -254,7 +271,11 @@ fn approve_edit_withdraw_reapprove_rename_and_delete() {
     // The edit changed the hashes; the approved ones stay in the row.
     assert_ne!(first["platforms"]["x"], first["edits"][0]["platforms"]["x"]);
     assert_eq!(
-        first["platforms"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        first["platforms"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["linkedin", "x"]
     );
 
@@ -279,7 +300,10 @@ fn approve_edit_withdraw_reapprove_rename_and_delete() {
 #[test]
 fn still_shareable_at_now_has_no_end_and_not_yet_due_has_no_start() {
     let repo = Repo::new();
-    repo.write(A, &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."));
+    repo.write(
+        A,
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."),
+    );
     repo.commit("Approved tip");
     let before_due = repo.register("2026-11-25T00:00:00Z");
     assert_eq!(rows(&before_due)[0]["shareable_from"], Value::Null);
@@ -290,8 +314,10 @@ fn still_shareable_at_now_has_no_end_and_not_yet_due_has_no_start() {
     // An expiry ends it once it has passed.
     repo.write(
         A,
-        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip.")
-            .replace("publish_at:", "expires_at: 2027-01-31T00:00:00Z\npublish_at:"),
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip.").replace(
+            "publish_at:",
+            "expires_at: 2027-01-31T00:00:00Z\npublish_at:",
+        ),
     );
     repo.commit("Set an expiry");
     let expired = repo.register(NOW);
@@ -314,17 +340,33 @@ fn a_merged_branch_gives_the_branch_commit_and_the_pull_request() {
     );
     let late_edit = repo.commit_with(
         A,
-        &post("approved", Some(("jane.roe", "2026-11-21")), "Launch tip, fixed."),
+        &post(
+            "approved",
+            Some(("jane.roe", "2026-11-21")),
+            "Launch tip, fixed.",
+        ),
         "Fix a typo after approval",
     );
-    let merge = repo.merge(&main, "Merge pull request #42 from example/launch-tip\n\nLaunch tip");
+    let merge = repo.merge(
+        &main,
+        "Merge pull request #42 from example/launch-tip\n\nLaunch tip",
+    );
 
     let register = repo.register(NOW);
     let row = &rows(&register)[0];
-    assert_eq!(row["commit"]["hash"], approving, "the branch commit, not the merge {merge}");
+    assert_eq!(
+        row["commit"]["hash"], approving,
+        "the branch commit, not the merge {merge}"
+    );
     assert_eq!(row["commit"]["pull_request"], 42);
-    assert_eq!(row["commit"]["trailers"]["Approved-by"][0], "Jane Roe <jane@example.com>");
-    assert_eq!(row["commit"]["trailers"]["Reviewed-by"][0], "Sam Lee <sam@example.com>");
+    assert_eq!(
+        row["commit"]["trailers"]["Approved-by"][0],
+        "Jane Roe <jane@example.com>"
+    );
+    assert_eq!(
+        row["commit"]["trailers"]["Reviewed-by"][0],
+        "Sam Lee <sam@example.com>"
+    );
     assert_eq!(edits(row), [late_edit.as_str()]);
 }
 
@@ -333,7 +375,10 @@ fn a_squash_merge_subject_trailers_and_a_signature() {
     let repo = Repo::new();
     repo.write(A, &post("draft", None, "Tip."));
     repo.commit("Draft");
-    repo.write(A, &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."));
+    repo.write(
+        A,
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."),
+    );
     let squash = repo.commit_signed(
         "Learning tip (#7)\n\n* Draft\n* Approve\n\nCo-authored-by: Ann Writer <ann@example.com>\nApproved-by: Jane Roe <jane@example.com>",
     );
@@ -342,15 +387,27 @@ fn a_squash_merge_subject_trailers_and_a_signature() {
     assert_eq!(row["commit"]["hash"], squash);
     assert_eq!(row["commit"]["pull_request"], 7);
     assert_eq!(row["commit"]["signature"], "signed-unverified");
-    assert_eq!(row["commit"]["trailers"]["Co-authored-by"][0], "Ann Writer <ann@example.com>");
-    assert_eq!(row["commit"]["trailers"]["Approved-by"][0], "Jane Roe <jane@example.com>");
-    assert_eq!(row["commit"]["trailers"]["Reviewed-by"], serde_json::json!([]));
+    assert_eq!(
+        row["commit"]["trailers"]["Co-authored-by"][0],
+        "Ann Writer <ann@example.com>"
+    );
+    assert_eq!(
+        row["commit"]["trailers"]["Approved-by"][0],
+        "Jane Roe <jane@example.com>"
+    );
+    assert_eq!(
+        row["commit"]["trailers"]["Reviewed-by"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn a_policy_change_between_approvals_shows_in_the_policy_hash() {
     let repo = Repo::new();
-    repo.write(A, &post("approved", Some(("jane.roe", "2026-11-21")), "Tip one."));
+    repo.write(
+        A,
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip one."),
+    );
     repo.commit("Approve one");
     let policy = std::fs::read_to_string(repo.root.join("policies/policy.yaml")).unwrap();
     repo.write(
@@ -358,7 +415,10 @@ fn a_policy_change_between_approvals_shows_in_the_policy_hash() {
         &policy.replace("role: principal", "role: senior principal"),
     );
     repo.commit("Jane is now a senior principal");
-    repo.write(B, &post("approved", Some(("jane.roe", "2026-11-23")), "Tip two."));
+    repo.write(
+        B,
+        &post("approved", Some(("jane.roe", "2026-11-23")), "Tip two."),
+    );
     repo.commit("Approve two");
 
     let register = repo.register(NOW);
@@ -369,13 +429,23 @@ fn a_policy_change_between_approvals_shows_in_the_policy_hash() {
     assert_eq!(rows[0]["approver"]["role"], "principal");
     assert_eq!(rows[1]["approver"]["role"], "senior principal");
     let bytes = std::fs::read(repo.root.join("policies/policy.yaml")).unwrap();
-    assert_eq!(rows[1]["policy_sha256"], onmessage_engine::share::sha256_hex(&bytes));
+    assert_eq!(
+        rows[1]["policy_sha256"],
+        onmessage_engine::share::sha256_hex(&bytes)
+    );
 }
 
 #[test]
 fn csv_has_the_same_rows_with_dotted_columns() {
     let repo = Repo::new();
-    repo.write(A, &post("approved", Some(("jane.roe", "2026-11-21")), "Tip, with a comma and \"quotes\"."));
+    repo.write(
+        A,
+        &post(
+            "approved",
+            Some(("jane.roe", "2026-11-21")),
+            "Tip, with a comma and \"quotes\".",
+        ),
+    );
     repo.commit("Approve, with a comma\n\nReviewed-by: Sam Lee <sam@example.com>\nReviewed-by: Ann <ann@example.com>");
     let json = repo.register(NOW);
     let csv = String::from_utf8(repo.run(NOW, "csv")).unwrap();
@@ -385,11 +455,20 @@ fn csv_has_the_same_rows_with_dotted_columns() {
     let field = |name: &str| &records[1][header.iter().position(|h| h == name).unwrap()];
     let row = &rows(&json)[0];
     assert_eq!(field("id"), "tip");
-    assert_eq!(field("commit.hash"), row["commit"]["hash"].as_str().unwrap());
-    assert_eq!(field("platforms.x"), row["platforms"]["x"].as_str().unwrap());
+    assert_eq!(
+        field("commit.hash"),
+        row["commit"]["hash"].as_str().unwrap()
+    );
+    assert_eq!(
+        field("platforms.x"),
+        row["platforms"]["x"].as_str().unwrap()
+    );
     assert_eq!(field("platforms.facebook"), "");
     assert_eq!(field("approver.name"), "Jane Roe");
-    assert_eq!(field("commit.trailers.Reviewed-by"), "Sam Lee <sam@example.com>; Ann <ann@example.com>");
+    assert_eq!(
+        field("commit.trailers.Reviewed-by"),
+        "Sam Lee <sam@example.com>; Ann <ann@example.com>"
+    );
     assert_eq!(field("shareable_until"), "");
     assert!(csv.ends_with("\r\n"));
 }
@@ -437,14 +516,26 @@ fn the_registers_hash_equals_the_published_feeds() {
     let register = repo.register(NOW);
     let out = repo.root.join("public");
     let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["publish", "--now", NOW, "--base-url", "https://hub.example.com/", "--root"])
+        .args([
+            "publish",
+            "--now",
+            NOW,
+            "--base-url",
+            "https://hub.example.com/",
+            "--root",
+        ])
         .arg(&repo.root)
         .arg("--out")
         .arg(&out)
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    let feed: Value = serde_json::from_slice(&std::fs::read(out.join("feed.json")).unwrap()).unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let feed: Value =
+        serde_json::from_slice(&std::fs::read(out.join("feed.json")).unwrap()).unwrap();
     let item = &feed["items"][0];
     assert_eq!(item["id"], "tip");
     let platforms = item["_onmessage"]["platforms"].as_object().unwrap();
@@ -452,16 +543,23 @@ fn the_registers_hash_equals_the_published_feeds() {
     assert_eq!(platforms.len(), 2);
     for (platform, copy) in platforms {
         let text = copy["text"].as_str().unwrap();
-        assert_eq!(copy["sha256"], onmessage_engine::share::shared_text_sha256(text));
+        assert_eq!(
+            copy["sha256"],
+            onmessage_engine::share::shared_text_sha256(text)
+        );
         assert_eq!(copy["sha256"], row["platforms"][platform], "{platform}");
     }
     let atom = std::fs::read_to_string(out.join("feed.xml")).unwrap();
-    assert!(atom.contains(&format!("sha256=\"{}\"", row["platforms"]["x"].as_str().unwrap())));
+    assert!(atom.contains(&format!(
+        "sha256=\"{}\"",
+        row["platforms"]["x"].as_str().unwrap()
+    )));
 }
 
 #[test]
 fn not_a_repository_is_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("onmessage-register-norepo-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("onmessage-register-norepo-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("policies")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["register", "--root"])
@@ -498,15 +596,26 @@ fn the_example_companys_register() {
         let text = std::fs::read_to_string(path).unwrap();
         std::fs::write(
             path,
-            text.replacen("status: review", "status: approved\napproved_by: jane.roe\napproved_at: 2026-11-21", 1),
+            text.replacen(
+                "status: review",
+                "status: approved\napproved_by: jane.roe\napproved_at: 2026-11-21",
+                1,
+            ),
         )
         .unwrap();
     }
     repo.commit("Approve the November posts\n\nApproved-by: Jane Roe <jane.roe@example.com>");
-    repo.merge(&main, "Merge pull request #17 from example/november-posts\n\nNovember posts");
+    repo.merge(
+        &main,
+        "Merge pull request #17 from example/november-posts\n\nNovember posts",
+    );
     let withdrawn = &posts[0];
     let text = std::fs::read_to_string(withdrawn).unwrap();
-    std::fs::write(withdrawn, text.replacen("status: approved", "status: review", 1)).unwrap();
+    std::fs::write(
+        withdrawn,
+        text.replacen("status: approved", "status: review", 1),
+    )
+    .unwrap();
     repo.commit("Withdraw a post for another look (#18)");
 
     let register = repo.register("2026-12-20T00:00:00Z");
@@ -526,7 +635,10 @@ fn the_example_companys_register() {
         .unwrap();
     let human = String::from_utf8_lossy(&check.stdout);
     assert!(!human.contains("approval."), "{human}");
-    println!("{}", String::from_utf8(repo.run("2026-12-20T00:00:00Z", "csv")).unwrap());
+    println!(
+        "{}",
+        String::from_utf8(repo.run("2026-12-20T00:00:00Z", "csv")).unwrap()
+    );
     println!("{register:#}");
 }
 
@@ -555,7 +667,10 @@ impl Repo {
 #[test]
 fn withdrawn_before_it_was_due_was_never_shareable() {
     let repo = Repo::new();
-    repo.write(A, &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."));
+    repo.write(
+        A,
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."),
+    );
     repo.commit("Approve");
     repo.write(A, &post("draft", Some(("jane.roe", "2026-11-21")), "Tip."));
     let withdraw = repo.commit("Pull it before it is due");
@@ -564,4 +679,43 @@ fn withdrawn_before_it_was_due_was_never_shareable() {
     assert_eq!(row["withdrawn"]["commit"], withdraw);
     assert_eq!(row["shareable_from"], Value::Null);
     assert_eq!(row["shareable_until"], row["withdrawn"]["date"]);
+}
+
+#[test]
+fn approval_edited_names_who_approved_the_version_being_changed() {
+    let repo = Repo::new();
+    repo.write(
+        A,
+        &post("approved", Some(("jane.roe", "2026-11-21")), "Tip."),
+    );
+    let base = repo.commit("Approved tip");
+    repo.write(
+        A,
+        &post(
+            "approved",
+            Some(("jane.roe", "2026-11-21")),
+            "Tip, changed.",
+        ),
+    );
+    repo.commit("Change the approved copy");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "check", "--format", "json", "--now", NOW, "--base", &base, "--root",
+        ])
+        .arg(&repo.root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "approval.edited")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("approved by Jane Roe (principal, `jane.roe`) on 2026-11-21"),
+        "{message}"
+    );
+    assert!(finding["help"].as_str().unwrap().contains("ask `jane.roe`"));
 }

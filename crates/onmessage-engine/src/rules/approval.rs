@@ -32,7 +32,14 @@ pub(super) fn check(ctx: &Context, post: &Post, sink: &mut Sink) {
             Severity::Error,
             post.front_range("/approved_by", false),
             format!("`{by}` is not an approver in policies/policy.yaml"),
-            help_names(approval),
+            if approval.approvers.is_empty() {
+                help_names(approval)
+            } else {
+                format!(
+                    "Use the id of an approver the policy lists ({}), or ask the policy owners to add `{by}` under `approval.approvers`",
+                    ids(approval)
+                )
+            },
         ),
         Some(approver) if approval.not_author && approver.id == front.author => sink.push(
             "approval.invalid",
@@ -61,9 +68,13 @@ fn help_names(approval: &crate::policy::Approval) -> String {
     if approval.approvers.is_empty() {
         return "The policy lists no approvers yet: policy owners add them under `approval.approvers`".to_string();
     }
-    let ids: Vec<&str> = approval.approvers.iter().map(|a| a.id.as_str()).collect();
     format!(
         "Add `approved_by: <id>` and `approved_at: <date>` naming who approved this text; approvers: {}",
-        ids.join(", ")
+        ids(approval)
     )
+}
+
+fn ids(approval: &crate::policy::Approval) -> String {
+    let ids: Vec<&str> = approval.approvers.iter().map(|a| a.id.as_str()).collect();
+    ids.join(", ")
 }
