@@ -50,6 +50,8 @@ enum Command {
     /// rule's explanation, then every changed post (drafts included) as each
     /// network will show it. Without --base, every post.
     Preview(PreviewArgs),
+    /// Write the communications register (every approval, from git history) to stdout.
+    Register(crate::register::RegisterArgs),
     /// Explain a rule: why it exists and how to fix a post. Without RULE, list every rule.
     Explain {
         /// A rule id, such as product.codename or confidential.financials.
@@ -157,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => run_new(args),
         Command::Bench { args } => run_bench(&args),
         Command::Publish(args) => crate::publish::run_cli(args),
+        Command::Register(args) => run_register(args),
         Command::Explain { rule, root } => run_explain(rule.as_deref(), root),
         Command::Lsp(args) => crate::lsp::run(args),
     }
@@ -348,6 +351,29 @@ fn run_preview(args: PreviewArgs) -> ExitCode {
     );
     let _ = std::io::stdout().write_all(text.as_bytes());
     findings_exit(&checked.report, false)
+}
+
+fn run_register(args: crate::register::RegisterArgs) -> ExitCode {
+    let now = match now_or_clock(args.now.as_deref()) {
+        Ok(now) => now,
+        Err(code) => return code,
+    };
+    let root = match resolve_root(args.root) {
+        Ok(root) => root,
+        Err(e) => return cannot_run(&e),
+    };
+    let rows = match crate::register::build(&root, now) {
+        Ok(rows) => rows,
+        Err(e) => return cannot_run(&e),
+    };
+    let text = match args.format {
+        crate::register::Format::Json => onmessage_engine::register::render_json(&rows),
+        crate::register::Format::Csv => onmessage_engine::register::render_csv(&rows),
+    };
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cannot_run(&format!("cannot write the register: {e}")),
+    }
 }
 
 fn run_new(args: NewArgs) -> ExitCode {

@@ -69,7 +69,7 @@ pub fn compare(root: &Path, rev: &str) -> Result<BaseComparison, String> {
 }
 
 /// `root` relative to the repository's working directory.
-fn root_prefix(repo: &Repository, root: &Path) -> Result<PathBuf, String> {
+pub(crate) fn root_prefix(repo: &Repository, root: &Path) -> Result<PathBuf, String> {
     let workdir = repo
         .workdir()
         .ok_or("--base needs a repository with a working tree, not a bare one")?;
@@ -82,7 +82,7 @@ fn root_prefix(repo: &Repository, root: &Path) -> Result<PathBuf, String> {
 }
 
 /// A repository path made relative to the root, or `None` outside it.
-fn relative(prefix: &Path, path: &Path) -> Option<String> {
+pub(crate) fn relative(prefix: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(prefix).ok()?;
     Some(
         rel.components()
@@ -180,7 +180,7 @@ fn commit_added_lines(
     Ok(lines)
 }
 
-fn file_in_tree(repo: &Repository, tree: &Tree, path: &Path) -> Option<Vec<u8>> {
+pub(crate) fn file_in_tree(repo: &Repository, tree: &Tree, path: &Path) -> Option<Vec<u8>> {
     let entry = tree.get_path(path).ok()?;
     let blob = entry.to_object(repo).ok()?.peel_to_blob().ok()?;
     Some(blob.content().to_vec())

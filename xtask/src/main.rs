@@ -8,6 +8,7 @@ mod git;
 mod images;
 mod lsp;
 mod publish;
+mod register;
 
 // A check allocates many small, short-lived values per post (YAML nodes,
 // text units, URLs); mimalloc serves them with about a third of the

@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod platform;
 pub mod policy;
 pub mod post;
+pub mod register;
 pub mod render;
 pub mod review;
 pub mod rules;

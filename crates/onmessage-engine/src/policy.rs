@@ -30,6 +30,8 @@ struct PolicyFile {
     #[serde(default)]
     clients: Vec<ClientFile>,
     rules: Vec<RuleFile>,
+    #[serde(default)]
+    approval: Option<Approval>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +133,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Largest post file read, in bytes.
     pub post_bytes: u64,
+    /// `None`: the policy has no `approval` section (nothing is judged).
+    pub approval: Option<Approval>,
 }
 
 /// Largest compiled size of one policy pattern: a bigger one is refused
@@ -268,6 +272,10 @@ impl Policy {
             });
         }
 
+        if let Some(approval) = &file.approval {
+            errors.extend(approval.problems(&at));
+        }
+
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -279,6 +287,7 @@ impl Policy {
             clients,
             rules,
             post_bytes: file.limits.post_bytes.unwrap_or(DEFAULT_POST_BYTES),
+            approval: file.approval,
         })
     }
 
@@ -301,6 +310,56 @@ impl Policy {
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+// ---- approval: who may approve a post, and what an approval records ----
+
+/// The policy's `approval` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Approval {
+    #[serde(default)]
+    pub approvers: Vec<Approver>,
+    /// An approved post must name its approver and the approval date.
+    #[serde(default)]
+    pub require: bool,
+    /// The approver is never the post's author.
+    #[serde(default)]
+    pub not_author: bool,
+}
+
+/// One person who may approve posts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Approver {
+    pub id: String,
+    pub name: String,
+    pub role: Option<String>,
+}
+
+impl Approval {
+    pub fn approver(&self, id: &str) -> Option<&Approver> {
+        self.approvers.iter().find(|a| a.id == id)
+    }
+
+    /// Errors the schema cannot see: an approver id used twice.
+    fn problems(&self, at: &impl Fn(&str) -> crate::yaml::Pos) -> Vec<ConfigError> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut errors = Vec::new();
+        for (i, a) in self.approvers.iter().enumerate() {
+            if let Some(first) = seen.insert(&a.id, i) {
+                errors.push(ConfigError::at(
+                    POLICY_PATH,
+                    at(&format!("/approval/approvers/{i}/id")),
+                    format!(
+                        "approver id `{}` is already used by approver {} (line {}); each approver needs an id of their own",
+                        a.id,
+                        first + 1,
+                        at(&format!("/approval/approvers/{first}/id")).line
+                    ),
+                ));
+            }
+        }
+        errors
     }
 }
 

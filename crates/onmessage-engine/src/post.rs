@@ -34,12 +34,13 @@ pub struct Allow {
     pub reason: Option<String>,
 }
 
-/// Front matter that passed the schema. Keys the tool does not use
-/// (`author`) are ignored here; the schema has checked them.
+/// Front matter that passed the schema.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FrontMatter {
     pub id: Option<String>,
     pub title: String,
+    /// Who drafted the post: the approval rules compare it with `approved_by`.
+    pub author: String,
     pub status: Status,
     pub platforms: Vec<Platform>,
     pub publish_at: String,
@@ -55,6 +56,10 @@ pub struct FrontMatter {
     pub tags: Vec<String>,
     #[serde(default)]
     pub allow: Vec<Allow>,
+    /// The approver's id (the policy's `approval.approvers`).
+    pub approved_by: Option<String>,
+    /// When it was approved: a date or date-time, as written.
+    pub approved_at: Option<String>,
 }
 
 /// A Markdown heading in the body.

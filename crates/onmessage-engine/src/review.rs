@@ -156,6 +156,7 @@ pub fn review(
         if let Some(bytes) = comparison.base_files.get(&post.path) {
             let base = Post::parse(post.path.clone(), bytes.clone());
             added.extend(history::approval_edited(
+                &ctx,
                 &base,
                 post,
                 &comparison.merge_base,

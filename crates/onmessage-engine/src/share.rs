@@ -90,6 +90,29 @@ pub fn shared_text(
     text
 }
 
+/// The SHA-256 (lowercase hex) of a text exactly as it is shared on a
+/// network: its UTF-8 bytes, nothing added. Publish puts it in every feed
+/// item (`_onmessage.platforms.<p>.sha256`) and the communications register
+/// records it for every approval; both call this on the same text (the
+/// feed model's `shared_copies`), so an archive can match a post found in
+/// the wild with the approved version.
+pub fn shared_text_sha256(text: &str) -> String {
+    sha256_hex(text.as_bytes())
+}
+
+/// Lowercase hex SHA-256 of any bytes (the register's policy and calendar
+/// digests).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +120,20 @@ mod tests {
 
     fn shared_text(copy: &str, link: Option<&str>, platform: Platform, id: &str) -> String {
         super::shared_text(copy, &find_urls(copy), link, platform, id)
+    }
+
+    #[test]
+    fn shared_text_hash_is_sha256_of_the_utf8_bytes() {
+        // printf '' | sha256sum; printf 'abc' | sha256sum; printf 'Grüße\n' | sha256sum
+        assert_eq!(
+            shared_text_sha256(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            shared_text_sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(shared_text_sha256("a\n"), shared_text_sha256("a\r\n"));
     }
 
     #[test]

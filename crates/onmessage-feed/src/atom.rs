@@ -126,6 +126,7 @@ pub fn entry(site: &Site, item: &Item) -> String {
             ("name", p.platform.id()),
             ("length", length.as_str()),
             ("max-length", limit.as_str()),
+            ("sha256", p.sha256.as_str()),
         ];
         if let Some(url) = &p.share_url {
             attrs.push(("share-url", url));

@@ -67,6 +67,8 @@ struct PlatformEntry<'a> {
     length: usize,
     max_length: usize,
     share_url: Option<&'a str>,
+    /// SHA-256 of `text`, as the communications register records it.
+    sha256: &'a str,
 }
 
 impl Serialize for Platforms<'_> {
@@ -81,6 +83,7 @@ impl Serialize for Platforms<'_> {
                     length: p.length,
                     max_length: p.limit,
                     share_url: p.share_url.as_deref(),
+                    sha256: &p.sha256,
                 },
             )?;
         }

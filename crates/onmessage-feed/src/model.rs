@@ -12,7 +12,7 @@ use onmessage_engine::measure;
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
-use onmessage_engine::share::{FEED_SOURCE, shared_text, tag_links, utm_tag};
+use onmessage_engine::share::{FEED_SOURCE, shared_text, shared_text_sha256, tag_links, utm_tag};
 use onmessage_engine::urls::{FoundUrl, find_urls};
 
 /// One feed: everything published, or one audience's share of it. Its
@@ -100,6 +100,8 @@ pub struct PlatformCopy {
     /// The shared text: UTM-tagged links, plus the post's link where the
     /// network's intent takes it in the text.
     pub text: String,
+    /// `share::shared_text_sha256` of `text`: what the register records.
+    pub sha256: String,
     /// Counted the way the network counts (`measure::length`).
     pub length: usize,
     pub limit: usize,
@@ -124,6 +126,28 @@ pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, usize)> {
         .filter_map(|&platform| Some((platform, post.copy_index_for(platform)?)))
 }
 
+/// The text shared on `platform` from the post's section `index` (whose
+/// links are `urls`): what every output shows and what is hashed.
+fn platform_text(post: &Post, index: usize, urls: &[FoundUrl], platform: Platform) -> String {
+    let link = post.front.as_ref().and_then(|f| f.link.as_deref());
+    let copy = post.copy(&post.sections[index]);
+    clean(&shared_text(copy, urls, link, platform, &post.id))
+}
+
+/// Every network's shared text of a post, in its order: exactly the text
+/// `item` publishes (the same function makes both), for the register to
+/// hash with `share::shared_text_sha256`.
+pub fn shared_copies(post: &Post) -> Vec<(Platform, String)> {
+    let urls: Vec<Vec<FoundUrl>> = post
+        .sections
+        .iter()
+        .map(|s| find_urls(post.copy(s)))
+        .collect();
+    copies(post)
+        .map(|(platform, index)| (platform, platform_text(post, index, &urls[index], platform)))
+        .collect()
+}
+
 /// Builds the item for a post that may be published.
 pub fn item(
     policy: &Policy,
@@ -144,8 +168,7 @@ pub fn item(
         .collect();
     let platforms: Vec<PlatformCopy> = copies(post)
         .map(|(platform, index)| {
-            let copy = post.copy(&post.sections[index]);
-            let text = clean(&shared_text(copy, &urls[index], link, platform, &post.id));
+            let text = platform_text(post, index, &urls[index], platform);
             let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             PlatformCopy {
@@ -154,6 +177,7 @@ pub fn item(
                 limit: policy.limits(platform).max_length,
                 share_url: intent.url(&text),
                 link_attached: link.is_some() && !platform.default_limits().link_in_text,
+                sha256: shared_text_sha256(&text),
                 intent,
                 text,
             }

@@ -169,3 +169,38 @@ fn shipped_example_company_loads() {
     );
     assert!(!setup.calendar.quiet_periods.is_empty());
 }
+
+#[test]
+fn spec_approval_examples_validate_and_load() {
+    let policy = format!(
+        "{}{}",
+        spec_example("policy.yaml"),
+        spec_example("approval-policy.yaml")
+    );
+    let setup = load_config(&policy, &spec_example("calendar.yaml"));
+    let approval = setup
+        .policy
+        .approval
+        .as_ref()
+        .expect("the approval section");
+    assert!(approval.require && approval.not_author);
+    let jane = approval.approver("jane.roe").unwrap();
+    assert_eq!(
+        (jane.name.as_str(), jane.role.as_deref()),
+        ("Jane Roe", Some("principal"))
+    );
+
+    let post = spec_example("post.md").replacen(
+        "---\n",
+        &format!("---\n{}", spec_example("approval-post.yaml")),
+        1,
+    );
+    let post = Post::parse(
+        "content/posts/2026/12/widget-pro-is-here.md".into(),
+        post.into_bytes(),
+    );
+    assert!(post.problems.is_empty(), "{:?}", post.problems);
+    let front = post.front.expect("typed front matter");
+    assert_eq!(front.approved_by.as_deref(), Some("jane.roe"));
+    assert_eq!(front.approved_at.as_deref(), Some("2026-11-30"));
+}

@@ -290,6 +290,30 @@ Fix: set `status: review` and ask the approver to look again, or revert the chan
         allowable: true,
     },
     Builtin {
+        id: "approval.missing",
+        severity: Severity::Error,
+        category: "approval",
+        summary: "An approved post does not record who approved it and when",
+        explain: "In a regulated company (a broker-dealer under FINRA Rule 2210, a drug company under its promotional code) a post may be used only after a qualified person approved it, and the firm must keep a record: who approved which text, and when. When the policy's `approval.require` is true, a post with `status: approved` must say so in its front matter:
+
+    status: approved
+    approved_by: jane.roe        # an id from approval.approvers in policies/policy.yaml
+    approved_at: 2026-11-30      # the day (or RFC 3339 moment) of the approval
+
+`cargo xtask register` turns these, with the commit that set them, into the communications register. Fix: add both keys, written by (or for) the approver who reviewed this exact text. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
+        id: "approval.invalid",
+        severity: Severity::Error,
+        category: "approval",
+        summary: "The approver is not one the policy lists, or approved their own post",
+        explain: "An approval counts only when it comes from someone the policy names under `approval.approvers` (policy owners keep that list, with each person's name and role, for the register). When `approval.not_author` is true, the approver must also be someone other than the post's `author`: nobody approves their own communication.
+
+Fix: put the id of a listed approver in `approved_by` (ask them to review the text first), or ask the policy owners to add the approver to policies/policy.yaml. This rule cannot be allowed.",
+        allowable: false,
+    },
+    Builtin {
         id: "allow.unknown",
         severity: Severity::Error,
         category: "post",

@@ -94,13 +94,17 @@ pub fn leaks(
 }
 
 /// `approval.edited`: the post was approved at the base and what readers
-/// see has changed since.
-pub fn approval_edited(base: &Post, post: &Post, merge_base: &str) -> Option<Finding> {
-    let was_approved = base
-        .front
-        .as_ref()
-        .is_some_and(|f| f.status == Status::Approved);
-    if !was_approved {
+/// see has changed since. The finding names who approved the version being
+/// changed (the approver's name and role from the policy when it lists
+/// them) and when, so the reviewer knows whom to ask again.
+pub fn approval_edited(
+    ctx: &Context,
+    base: &Post,
+    post: &Post,
+    merge_base: &str,
+) -> Option<Finding> {
+    let base_front = base.front.as_ref()?;
+    if base_front.status != Status::Approved {
         return None;
     }
     let visible = |p: &Post| {
@@ -113,14 +117,39 @@ pub fn approval_edited(base: &Post, post: &Post, merge_base: &str) -> Option<Fin
         return None;
     }
     let range = post.front_range("/status", false);
+    let approver = base_front.approved_by.as_deref().map(|id| {
+        let who = ctx
+            .policy
+            .approval
+            .as_ref()
+            .and_then(|a| a.approver(id))
+            .map_or_else(
+                || format!("`{id}`"),
+                |a| match &a.role {
+                    Some(role) => format!("{} ({role}, `{id}`)", a.name),
+                    None => format!("{} (`{id}`)", a.name),
+                },
+            );
+        match &base_front.approved_at {
+            Some(at) => format!(" by {who} on {at}"),
+            None => format!(" by {who}"),
+        }
+    });
+    let help = match &base_front.approved_by {
+        Some(id) => format!(
+            "Set `status: review` and ask `{id}` (or another approver) to approve the new text, or revert the change"
+        ),
+        None => "Set `status: review` and ask for approval again, or revert the change".to_string(),
+    };
     Some(Finding::new(
         "approval.edited",
         Severity::Warning,
         &post.path,
         post.lines.region(&post.text, range.start, range.end),
         format!(
-            "this post was approved at {merge_base}, and its text has changed since: the approval was for the old text"
+            "this post was approved{} at {merge_base}, and its text has changed since: the approval was for the old text",
+            approver.unwrap_or_default()
         ),
-        "Set `status: review` and ask for approval again, or revert the change".to_string(),
+        help,
     ))
 }

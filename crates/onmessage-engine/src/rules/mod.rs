@@ -2,6 +2,7 @@
 //! findings. Rules only produce data; they never print and never read the
 //! clock: a post is judged at its own `publish_at`.
 
+mod approval;
 pub mod builtin;
 mod content;
 mod exceptions;
@@ -96,6 +97,7 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     links::schemes(post, &mut sink);
     invisible::check(&units, &mut sink);
     images::check(post, images, &mut sink);
+    approval::check(ctx, post, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
     sink.findings
