@@ -487,7 +487,7 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         line: None,
     };
     match images::inspect(root, path) {
-        ImageFile::Found { .. } => {}
+        ImageFile::Found(_) => {}
         ImageFile::BadPath(why) => return Err(reason(why.to_string())),
         ImageFile::Missing => return Err(reason("is missing".to_string())),
         ImageFile::Outside => return Err(reason("resolves outside content/".to_string())),

@@ -7,8 +7,8 @@
 //!
 //! The fixture's posts: `draft-post` and `review-post` (never published),
 //! `everyone-tip` (every network, an image, no audience), `sales-story`
-//! (sales; a bare `expires_at` of 2027-02-28), `expired-post` (engineering;
-//! expires 2027-01-31), `hostile` (markup and control characters in every
+//! (sales; a bare `expires_at` of 2027-02-28: gone from 00:00 that day),
+//! `expired-post` (engineering; expires 2027-01-31), `hostile` (markup and control characters in every
 //! field), `gif-post` (an image that cannot be stripped: withheld),
 //! `early-gizmo` (names a product before its announcement: withheld),
 //! `leaky-numbers` (a policy error: withheld), `gizmo-launch` (due the
@@ -289,14 +289,18 @@ fn withheld_posts_are_named_with_their_reasons() {
 }
 
 #[test]
-fn a_bare_expiry_date_covers_that_whole_day_in_the_policy_time_zone() {
+fn a_bare_expiry_date_is_midnight_at_the_start_of_that_day_in_the_policy_time_zone() {
     let dir = scratch("expiry");
     let root = fixture(&dir);
-    // expired-post: expires_at 2027-01-31 in America/New_York = until 2027-02-01T05:00:00Z.
+    // expired-post: expires_at 2027-01-31 in America/New_York means
+    // 2027-01-31T00:00:00-05:00 = 2027-01-31T05:00:00Z (SPEC, second
+    // edition: a bare date is 00:00 of that day; the post leaves the feed
+    // when that day begins).
     for (now, live) in [
-        ("2027-01-31T23:59:59-05:00", true),
-        ("2027-02-01T04:59:59Z", true),
-        ("2027-02-01T05:00:00Z", false),
+        ("2027-01-30T23:59:59-05:00", true),
+        ("2027-01-31T04:59:59Z", true),
+        ("2027-01-31T05:00:00Z", false),
+        ("2027-01-31T23:59:59-05:00", false),
     ] {
         let out = dir.join("out");
         let output = publish(&root, now, &out);
@@ -434,7 +438,8 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
         story["_onmessage"]["products"],
         serde_json::json!(["gadget"])
     );
-    assert_eq!(story["_onmessage"]["expires_at"], "2027-03-01T05:00:00Z");
+    // A bare `expires_at: 2027-02-28` is 00:00 that day in New York.
+    assert_eq!(story["_onmessage"]["expires_at"], "2027-02-28T05:00:00Z");
 
     let hostile = item("hostile");
     assert_eq!(
