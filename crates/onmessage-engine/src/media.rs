@@ -231,7 +231,10 @@ fn property_has_value(rest: &[u8]) -> bool {
                 return true; // malformed: count it
             };
             let value = &rest[i + 1..];
-            let end = value.iter().position(|&c| c == quote).unwrap_or(value.len());
+            let end = value
+                .iter()
+                .position(|&c| c == quote)
+                .unwrap_or(value.len());
             value[..end].iter().any(|c| !c.is_ascii_whitespace())
         }
         Some(b'>') => {
@@ -360,7 +363,9 @@ fn tiff(b: &[u8], scan: &mut Scan, depth: u8) -> Read {
                         .ok_or("its EXIF data has an XMP packet past its end")?;
                     scan.xmp(at);
                 }
-                (Ifd::Image, TAG_THUMBNAIL) => thumb_at = pointer(&t).ok().and_then(|v| v.first().copied()),
+                (Ifd::Image, TAG_THUMBNAIL) => {
+                    thumb_at = pointer(&t).ok().and_then(|v| v.first().copied())
+                }
                 (Ifd::Image, TAG_THUMBNAIL_LENGTH) => {
                     thumb_len = pointer(&t).ok().and_then(|v| v.first().copied());
                 }
@@ -413,12 +418,15 @@ impl Tiff<'_> {
     /// Where the value of the entry at `e`, `size` bytes long, is: inline
     /// when it fits in four bytes, else at the offset the entry holds.
     fn value_at(&self, e: usize, size: usize) -> Option<usize> {
-        if size <= 4 { Some(e + 8) } else { self.u32(e + 8) }
+        if size <= 4 {
+            Some(e + 8)
+        } else {
+            self.u32(e + 8)
+        }
     }
 }
 
 // ---------------------------------------------------------------- JPEG
-
 
 fn jpeg(b: &[u8], scan: &mut Scan, depth: u8) -> Read {
     if depth > MAX_DEPTH {
@@ -432,14 +440,14 @@ fn jpeg(b: &[u8], scan: &mut Scan, depth: u8) -> Read {
         while b.get(i) == Some(&0xFF) {
             i += 1;
         }
-        let marker = *b
-            .get(i)
-            .ok_or("the JPEG file ends before its end marker")?;
+        let marker = *b.get(i).ok_or("the JPEG file ends before its end marker")?;
         i += 1;
         match marker {
             0xD9 => break,
             0xD0..=0xD7 | 0x01 => continue,
-            0x00 => return Err("the JPEG structure is broken (0xFF00 outside image data)".to_string()),
+            0x00 => {
+                return Err("the JPEG structure is broken (0xFF00 outside image data)".to_string());
+            }
             _ => {}
         }
         let len = be16(b, i).ok_or("a JPEG segment is cut short")?;
@@ -540,10 +548,15 @@ fn png_text(kind: &[u8], data: &[u8], scan: &mut Scan) -> Read {
             let (Some(_), Some(_), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
                 return Err("a PNG iTXt chunk is cut short".to_string());
             };
-            if flag == 0 { text.into() } else { inflate(text)?.into() }
+            if flag == 0 {
+                text.into()
+            } else {
+                inflate(text)?.into()
+            }
         }
     };
-    if keyword.starts_with(b"Raw profile type exif") || keyword.starts_with(b"Raw profile type APP1")
+    if keyword.starts_with(b"Raw profile type exif")
+        || keyword.starts_with(b"Raw profile type APP1")
     {
         // ImageMagick: "\nexif\n    LENGTH\nHEX...".
         let hex: Vec<u8> = text
@@ -645,14 +658,20 @@ fn isobmff(b: &[u8], scan: &mut Scan) -> Read {
             let source = match method {
                 0 => b,
                 1 => idat,
-                _ => return Err("a HEIF metadata item is stored in a way not read here".to_string()),
+                _ => {
+                    return Err("a HEIF metadata item is stored in a way not read here".to_string());
+                }
             };
             let mut data = Vec::new();
             for &(offset, length) in extents {
                 let at = base
                     .checked_add(offset)
                     .ok_or("a HEIF item offset overflows")?;
-                let length = if length == 0 { source.len().saturating_sub(at) } else { length };
+                let length = if length == 0 {
+                    source.len().saturating_sub(at)
+                } else {
+                    length
+                };
                 data.extend_from_slice(slice(source, at, length, "a HEIF metadata item")?);
             }
             if exif {
@@ -733,7 +752,11 @@ fn item_locations(body: &[u8]) -> Result<Vec<ItemLocation>, String> {
     let mut out = Vec::new();
     for _ in 0..count {
         let id = read(&mut i, wide)?;
-        let method = if version >= 1 { read(&mut i, 2)? & 15 } else { 0 };
+        let method = if version >= 1 {
+            read(&mut i, 2)? & 15
+        } else {
+            0
+        };
         read(&mut i, 2)?; // data_reference_index
         let base = read(&mut i, base_size)?;
         let extents = read(&mut i, 2)?;
@@ -767,7 +790,8 @@ mod tests {
     /// The images `tests/fixtures/images/generate.py` writes with Pillow,
     /// piexif and by hand: each file's name says what it carries.
     fn fixtures() -> Vec<(String, Vec<u8>)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -822,14 +846,33 @@ mod tests {
             damaged("png-damaged-ztxt.png"),
             Location::Unreadable("a compressed PNG text chunk does not inflate".to_string())
         );
-        assert!(matches!(damaged("jpeg-damaged-truncated.jpg"), Location::Unreadable(_)));
+        assert!(matches!(
+            damaged("jpeg-damaged-truncated.jpg"),
+            Location::Unreadable(_)
+        ));
     }
 
     /// An EXIF block: IFD0 with a GPS pointer, then `extra` bytes.
     fn tiff_with_gps(little: bool, next_ifd: u32) -> Vec<u8> {
-        let w16 = |v: u16| if little { v.to_le_bytes() } else { v.to_be_bytes() };
-        let w32 = |v: u32| if little { v.to_le_bytes() } else { v.to_be_bytes() };
-        let mut t = if little { b"II*\0".to_vec() } else { b"MM\0*".to_vec() };
+        let w16 = |v: u16| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let w32 = |v: u32| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let mut t = if little {
+            b"II*\0".to_vec()
+        } else {
+            b"MM\0*".to_vec()
+        };
         t.extend(w32(8));
         t.extend(w16(1)); // IFD0: one entry
         t.extend(w16(0x8825));
@@ -859,7 +902,10 @@ mod tests {
             chained.extend([0, 0, 0, 0, 0, 0]); // IFD1: no entries, no next
             assert_eq!(location(&chained), Location::Present("EXIF"));
             // A loop back to IFD0 ends the walk; the position is still found.
-            assert_eq!(location(&tiff_with_gps(little, 8)), Location::Present("EXIF"));
+            assert_eq!(
+                location(&tiff_with_gps(little, 8)),
+                Location::Present("EXIF")
+            );
             // A next-IFD offset past the end: that IFD cannot be read.
             assert!(matches!(
                 location(&tiff_with_gps(little, 4000)),
@@ -874,7 +920,10 @@ mod tests {
         t.extend([73, 0, 0, 0, 1, 0, 0, 0]);
         assert_eq!(location(&t), Location::Present("EXIF"));
         // An IFD0 past the end is unreadable, not clean.
-        assert!(matches!(location(b"II*\0\xff\0\0\0"), Location::Unreadable(_)));
+        assert!(matches!(
+            location(b"II*\0\xff\0\0\0"),
+            Location::Unreadable(_)
+        ));
         // A GPS IFD without a position (version and a reference only).
         let mut t = b"MM\0*\0\0\0\x08".to_vec();
         t.extend([0, 1, 0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0, 0]);
@@ -885,11 +934,20 @@ mod tests {
     #[test]
     fn xmp_positions_as_attribute_or_element_of_any_prefix() {
         for (xmp, found) in [
-            (&br#"<rdf:Description exif:GPSLatitude="40,44.9N"/>"#[..], true),
+            (
+                &br#"<rdf:Description exif:GPSLatitude="40,44.9N"/>"#[..],
+                true,
+            ),
             (br#"<rdf:Description e:GPSLongitude = '73,59W'/>"#, true),
             (b"<exif:GPSLatitude>40,44.9N</exif:GPSLatitude>", true),
-            (b"<exif:GPSDestLatitude>\n 40 \n</exif:GPSDestLatitude>", true),
-            (b"<exif:GPSLatitude><rdf:Alt>x</rdf:Alt></exif:GPSLatitude>", true),
+            (
+                b"<exif:GPSDestLatitude>\n 40 \n</exif:GPSDestLatitude>",
+                true,
+            ),
+            (
+                b"<exif:GPSLatitude><rdf:Alt>x</rdf:Alt></exif:GPSLatitude>",
+                true,
+            ),
             (br#"<rdf:Description exif:GPSLatitude=""/>"#, false),
             (b"<exif:GPSLatitude/>", false),
             (b"<exif:GPSLatitude></exif:GPSLatitude>", false),
@@ -897,7 +955,12 @@ mod tests {
             (b"a note about GPSLatitude in plain text", false),
             (b"<exif:GPSVersionID>2.3</exif:GPSVersionID>", false),
         ] {
-            assert_eq!(xmp_has_position(xmp), found, "{}", String::from_utf8_lossy(xmp));
+            assert_eq!(
+                xmp_has_position(xmp),
+                found,
+                "{}",
+                String::from_utf8_lossy(xmp)
+            );
         }
         let utf16: Vec<u8> = "<e:GPSLatitude>40N</e:GPSLatitude>"
             .encode_utf16()
@@ -924,7 +987,11 @@ mod tests {
                 // (Cut inside its signature, it is no longer that format.)
                 let signature = if name.ends_with(".png") { 8 } else { 2 };
                 for len in signature..bytes.len() - 1 {
-                    assert_ne!(location(&bytes[..len]), Location::Absent, "{name} cut at {len}");
+                    assert_ne!(
+                        location(&bytes[..len]),
+                        Location::Absent,
+                        "{name} cut at {len}"
+                    );
                 }
             }
         }

@@ -269,6 +269,119 @@ pub fn host_to_ascii(host: &str) -> Option<String> {
     (labels >= 2).then_some(ascii)
 }
 
+/// A mention of an internal host anywhere in text, read as a browser reads
+/// a host: compatibility forms folded (full-width letters), upper case
+/// lowered, ideographic and full-width full stops as `.`, `%XX` escapes of
+/// host characters decoded, a trailing dot allowed. With or without a
+/// scheme, in a URL, after `user@`, or as a bare name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostMention {
+    /// Byte range of the whole host name in the text.
+    pub range: Range<usize>,
+    /// The host as a browser reads it (ASCII, lowercase).
+    pub host: String,
+    /// The internal domain it is, or is under.
+    pub domain: String,
+}
+
+/// Every mention in `text` of a host that is one of `domains` (ASCII,
+/// lowercase, as `host_to_ascii` gives them) or under one. A look-alike
+/// that only starts or ends like one (`notcorp.example.com`,
+/// `corp.example.com.evil.test`) is not a mention.
+pub fn internal_mentions(text: &str, domains: &[String]) -> Vec<HostMention> {
+    if domains.is_empty() {
+        return Vec::new();
+    }
+    let (folded, origin) = fold_hosts(text);
+    let bytes = folded.as_bytes();
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let mut found: Vec<HostMention> = Vec::new();
+    for domain in domains {
+        let mut from = 0;
+        while let Some(at) = folded[from..].find(domain.as_str()).map(|i| i + from) {
+            from = at + 1;
+            let end = at + domain.len();
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            if before.is_some_and(host_byte) {
+                continue; // notcorp.example.com
+            }
+            match (bytes.get(end), bytes.get(end + 1)) {
+                (Some(&b), _) if host_byte(b) => continue,
+                // corp.example.com.evil.test: the host goes on.
+                (Some(b'.'), Some(&b)) if host_byte(b) => continue,
+                _ => {}
+            }
+            let mut start = at;
+            while start > 0 && (host_byte(bytes[start - 1]) || bytes[start - 1] == b'.') {
+                start -= 1;
+            }
+            while folded[start..].starts_with(['.', '-']) {
+                start += 1;
+            }
+            let range = origin[start].start..origin[end - 1].end;
+            if found
+                .iter()
+                .any(|m| m.range.start <= range.start && range.end <= m.range.end)
+            {
+                continue;
+            }
+            found.push(HostMention {
+                range,
+                host: folded[start..end].to_string(),
+                domain: domain.clone(),
+            });
+        }
+    }
+    found.sort_by_key(|m| m.range.start);
+    found
+}
+
+/// `text` with host characters folded as a browser's URL parser folds
+/// them (UTS #46 mapping of each character: NFKC, lower case, the dots
+/// U+3002, U+FF0E, U+FF61 as `.`; `%XX` of an ASCII host character decoded),
+/// and for each byte of the result the range of the source it came from.
+fn fold_hosts(text: &str) -> (String, Vec<Range<usize>>) {
+    let mut folded = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    let mut push = |folded: &mut String, s: &str, from: Range<usize>| {
+        folded.push_str(s);
+        origin.extend(std::iter::repeat_n(from, s.len()));
+    };
+    let bytes = text.as_bytes();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let here = i..i + c.len_utf8();
+        if c == '%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+            && (byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-'))
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            chars.next();
+            chars.next();
+            let lower = byte.to_ascii_lowercase();
+            push(
+                &mut folded,
+                std::str::from_utf8(&[lower]).unwrap_or("."),
+                i..i + 3,
+            );
+        } else if c.is_ascii() {
+            let lower = c.to_ascii_lowercase();
+            push(&mut folded, lower.encode_utf8(&mut [0; 4]), here);
+        } else if matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}') {
+            push(&mut folded, ".", here);
+        } else {
+            let mapped: String = std::iter::once(c)
+                .nfkc()
+                .flat_map(char::to_lowercase)
+                .collect();
+            push(&mut folded, &mapped, here);
+        }
+    }
+    (folded, origin)
+}
+
 /// Whether `host` is `domain` or one of its subdomains (both ASCII, lowercase).
 pub fn host_within(host: &str, domain: &str) -> bool {
     host == domain

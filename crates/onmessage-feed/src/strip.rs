@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn stripped_fixtures_are_judged_location_free() {
         use onmessage_engine::media::{Location, location};
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
         let mut stripped = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -487,7 +488,10 @@ mod tests {
         }
         assert!(stripped >= 15, "{stripped}");
         assert_ne!(location(&png_with_metadata()), Location::Absent);
-        assert_eq!(location(&strip(&png_with_metadata()).unwrap().1), Location::Absent);
+        assert_eq!(
+            location(&strip(&png_with_metadata()).unwrap().1),
+            Location::Absent
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const BASE: &str = "https://fixture.example/hub/";
+/// The test hook that plants a selection bug: publish this post even if
+/// selection withholds it.
+const PLANT: &str = "ONMESSAGE_PUBLISH_PLANT_SELECTION_BUG";
 
 /// Nothing is due yet.
 const BEFORE_ALL: &str = "2027-01-01T00:00:00Z";
@@ -63,7 +66,8 @@ fn publish_with(
         .arg(out)
         .args(extra)
         .env("NO_COLOR", "1")
-        .env_remove("ONMESSAGE_PUBLISH_ABORT_AFTER");
+        .env_remove("ONMESSAGE_PUBLISH_ABORT_AFTER")
+        .env_remove(PLANT);
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -1056,4 +1060,120 @@ fn a_publish_waits_while_another_holds_the_output() {
     let status = waiting.wait().unwrap();
     assert!(matches!(status.code(), Some(0 | 1)));
     assert!(out.join("feed.json").is_file());
+}
+
+/// Posts that selection must withhold, added to a copy of the fixture for
+/// the egress tests: a codename (between curly quotes and beside `&`, which
+/// the formats escape), an internal link, an audience named after the
+/// codename (a path leak), and a client never approved.
+const LEAKY_POSTS: &[(&str, &str)] = &[
+    (
+        "content/posts/2027/field-notes.md",
+        "---\ntitle: Field notes\nauthor: jane\nstatus: approved\nplatforms: [linkedin, x]\npublish_at: 2027-01-02\n---\n#employee Notes from the \u{201C}Nightjar\u{201D} team & friends.\n",
+    ),
+    (
+        "content/posts/2027/wiki-link.md",
+        "---\ntitle: Our wiki\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-02\nlink: https://wiki.corp.example.com/onboarding\n---\nHow we onboard.\n",
+    ),
+    (
+        "content/posts/2027/team-page.md",
+        "---\ntitle: Team page\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-02\naudiences: [nightjar-team]\n---\nA tip for the team.\n",
+    ),
+];
+
+#[test]
+fn the_egress_scan_stops_a_planted_selection_bug_and_keeps_the_previous_output() {
+    let dir = scratch("egress");
+    let root = fixture(&dir);
+    // The audience post is added only for its own run: `check` does not
+    // scan `audiences` yet (issue 12, the matcher's part), so without the
+    // plant it would be selected, and the scan would stop every publish.
+    let (audience_post, others) = LEAKY_POSTS.split_last().unwrap();
+    for (path, text) in others {
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    let out = dir.join("public");
+    // The normal publish passes the scan: every leaky post is withheld.
+    let output = publish(&root, MID_JANUARY, &out);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("leak"), "{}", stderr(&output));
+    let before = read_tree(&out);
+    assert!(before.contains_key("feed.json"));
+
+    let planted =
+        |id: &str, now: &str| publish_with(&root, now, &out, &["--base-url", BASE], &[(PLANT, id)]);
+    for (id, now, needles) in [
+        (
+            "early-gizmo",
+            MID_FEBRUARY,
+            &[
+                "'Gizmo' (the name of product gizmo, not announced at --now",
+                "in feed.json line",
+            ][..],
+        ),
+        (
+            "field-notes",
+            MID_JANUARY,
+            &[
+                "'Nightjar' (a codename of product gizmo",
+                "in index.html line",
+                "in feed.xml line",
+            ],
+        ),
+        (
+            "wiki-link",
+            MID_JANUARY,
+            &[
+                "'corp.example.com' (an internal host: 'wiki.corp.example.com')",
+                "in feed.json line",
+            ],
+        ),
+        (
+            "team-page",
+            MID_JANUARY,
+            &[
+                "'Nightjar' (a codename of product gizmo",
+                "in the path audiences/nightjar-team/feed.json",
+            ],
+        ),
+    ] {
+        if id == "team-page" {
+            std::fs::write(root.join(audience_post.0), audience_post.1).unwrap();
+        }
+        let output = planted(id, now);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{id}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{id}: missing {needle:?} in:\n{err}");
+        }
+        assert!(
+            err.contains("publish stopped before replacing") && err.contains("which is unchanged"),
+            "{id}: {err}"
+        );
+        assert!(
+            read_tree(&out) == before,
+            "{id}: the previous output changed"
+        );
+    }
+    // Without the planted bug, the same moment publishes normally, and the
+    // half-written output of the stopped runs is cleaned up.
+    std::fs::remove_file(root.join(audience_post.0)).unwrap();
+    let output = publish(&root, MID_FEBRUARY, &out);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(leftovers(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn the_egress_scan_ignores_an_intranet_base_url() {
+    let dir = scratch("egress-intranet");
+    let root = fixture(&dir);
+    let out = dir.join("public");
+    let base = "https://hub.corp.example.com/advocacy/";
+    let output = publish_with(&root, MID_JANUARY, &out, &["--base-url", base], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let feed = std::fs::read_to_string(out.join("feed.json")).unwrap();
+    assert!(
+        feed.contains("hub.corp.example.com"),
+        "the base URL is in the feed"
+    );
 }
