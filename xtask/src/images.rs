@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use onmessage_engine::media::{self, CONTENT_DIR, ImageFile};
+use onmessage_engine::media::{self, CONTENT_DIR, ImageFile, Location};
 
 /// Looks at `content/<path>` under `root`.
 pub fn inspect(root: &Path, path: &str) -> ImageFile {
@@ -22,7 +22,10 @@ pub fn inspect(root: &Path, path: &str) -> ImageFile {
     if !real.is_file() {
         return ImageFile::Missing;
     }
-    ImageFile::Found {
-        gps: std::fs::read(&real).is_ok_and(|bytes| media::has_gps(&bytes)),
-    }
+    // Fails closed: a file that exists but cannot be read cannot be shown
+    // to carry no location.
+    ImageFile::Found(match std::fs::read(&real) {
+        Ok(bytes) => media::location(&bytes),
+        Err(e) => Location::Unreadable(format!("the file cannot be read ({e})")),
+    })
 }

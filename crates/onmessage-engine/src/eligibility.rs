@@ -1,8 +1,9 @@
 //! Which posts may be shared at `now`, and why the others may not.
 //!
 //! A post is published when it is approved, due (`publish_at <= now`), not
-//! expired (`now` before `expires_at`; a bare date includes that whole day
-//! in the policy's time zone), every product it declares or names is
+//! expired (`now` before `expires_at`; a bare date is 00:00 of that day in
+//! the policy's time zone, like every bare date: the post leaves the feed
+//! when that day begins), every product it declares or names is
 //! announced at `now`, and the check found no unsuppressed error in it. An
 //! approved, due, unexpired post that fails the last two tests is *withheld*:
 //! someone expected it to go out, so publish names it and exits 1. A post
@@ -131,7 +132,7 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
     let expires = match front
         .expires_at
         .as_deref()
-        .map(|e| parse_moment(e, tz, DayBound::End))
+        .map(|e| parse_moment(e, tz, DayBound::Start))
     {
         None => None,
         Some(Ok(at)) => Some(at),

@@ -10,6 +10,7 @@
 pub mod calendar;
 pub mod check;
 pub mod config;
+pub mod egress;
 pub mod eligibility;
 pub mod finding;
 pub mod matcher;

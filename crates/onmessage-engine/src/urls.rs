@@ -230,30 +230,31 @@ fn trim_trailing(text: &str, start: usize, mut end: usize) -> usize {
     }
 }
 
-/// Lowercase ASCII form of a host name: IDN labels as `xn--` punycode. `None`
+/// Lowercase ASCII form of a host name, as a browser's URL parser reads it
+/// (the WHATWG URL host parser: `%XX` decoded, then UTS #46 processing by
+/// the `idna` crate: full-width letters and full stops folded, upper case
+/// lowered, IDN labels as `xn--` punycode), without a trailing dot. `None`
 /// when it is not a valid domain name (empty label, label over 63 bytes, a
 /// character no domain may hold, a single label).
 pub fn host_to_ascii(host: &str) -> Option<String> {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    let mut ascii = String::with_capacity(host.len());
+    let simple = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let mut ascii = if simple {
+        // UTS #46 maps ASCII letters, digits, `-` and `.` to themselves,
+        // lowercased: the common case skips the mapping tables.
+        host.to_ascii_lowercase()
+    } else {
+        let decoded = percent_decode_host(host)?;
+        idna::domain_to_ascii_cow(decoded.as_bytes(), idna::AsciiDenyList::URL)
+            .ok()?
+            .into_owned()
+    };
+    if ascii.ends_with('.') {
+        ascii.pop();
+    }
     let mut labels = 0;
-    for label in host.split('.') {
-        if labels > 0 {
-            ascii.push('.');
-        }
-        let start = ascii.len();
-        if label.is_ascii() {
-            ascii.extend(label.chars().map(|c| c.to_ascii_lowercase()));
-        } else {
-            let label: String = label.nfc().flat_map(char::to_lowercase).collect();
-            if label.is_ascii() {
-                ascii.push_str(&label);
-            } else {
-                ascii.push_str("xn--");
-                ascii.push_str(&punycode_encode(&label)?);
-            }
-        }
-        let label = &ascii[start..];
+    for label in ascii.split('.') {
         let valid = !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
@@ -269,83 +270,150 @@ pub fn host_to_ascii(host: &str) -> Option<String> {
     (labels >= 2).then_some(ascii)
 }
 
+/// A host with its `%XX` escapes decoded (the URL parser does this before
+/// the IDNA mapping); `None` if they do not decode to UTF-8.
+fn percent_decode_host(host: &str) -> Option<String> {
+    if !host.contains('%') {
+        return Some(host.to_string());
+    }
+    let bytes = host.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).ok()?);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A mention of an internal host anywhere in text, read as a browser reads
+/// a host: compatibility forms folded (full-width letters), upper case
+/// lowered, ideographic and full-width full stops as `.`, `%XX` escapes of
+/// host characters decoded, a trailing dot allowed. With or without a
+/// scheme, in a URL, after `user@`, or as a bare name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostMention {
+    /// Byte range of the whole host name in the text.
+    pub range: Range<usize>,
+    /// The host as a browser reads it (ASCII, lowercase).
+    pub host: String,
+    /// The internal domain it is, or is under.
+    pub domain: String,
+}
+
+/// Every mention in `text` of a host that is one of `domains` (ASCII,
+/// lowercase, as `host_to_ascii` gives them) or under one. A look-alike
+/// that only starts or ends like one (`notcorp.example.com`,
+/// `corp.example.com.evil.test`) is not a mention.
+pub fn internal_mentions(text: &str, domains: &[String]) -> Vec<HostMention> {
+    if domains.is_empty() {
+        return Vec::new();
+    }
+    let (folded, origin) = fold_hosts(text);
+    let bytes = folded.as_bytes();
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let mut found: Vec<HostMention> = Vec::new();
+    for domain in domains {
+        let mut from = 0;
+        while let Some(at) = folded[from..].find(domain.as_str()).map(|i| i + from) {
+            from = at + 1;
+            let end = at + domain.len();
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            if before.is_some_and(host_byte) {
+                continue; // notcorp.example.com
+            }
+            match (bytes.get(end), bytes.get(end + 1)) {
+                (Some(&b), _) if host_byte(b) => continue,
+                // corp.example.com.evil.test: the host goes on.
+                (Some(b'.'), Some(&b)) if host_byte(b) => continue,
+                _ => {}
+            }
+            let mut start = at;
+            while start > 0 && (host_byte(bytes[start - 1]) || bytes[start - 1] == b'.') {
+                start -= 1;
+            }
+            while folded[start..].starts_with(['.', '-']) {
+                start += 1;
+            }
+            let range = origin[start].start..origin[end - 1].end;
+            if found
+                .iter()
+                .any(|m| m.range.start <= range.start && range.end <= m.range.end)
+            {
+                continue;
+            }
+            found.push(HostMention {
+                range,
+                host: folded[start..end].to_string(),
+                domain: domain.clone(),
+            });
+        }
+    }
+    found.sort_by_key(|m| m.range.start);
+    found
+}
+
+/// `text` with host characters folded as a browser's URL parser folds
+/// them (UTS #46 mapping of each character: NFKC, lower case, the dots
+/// U+3002, U+FF0E, U+FF61 as `.`; `%XX` of an ASCII host character decoded),
+/// and for each byte of the result the range of the source it came from.
+fn fold_hosts(text: &str) -> (String, Vec<Range<usize>>) {
+    let mut folded = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
+    let mut push = |folded: &mut String, s: &str, from: Range<usize>| {
+        folded.push_str(s);
+        origin.extend(std::iter::repeat_n(from, s.len()));
+    };
+    let bytes = text.as_bytes();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let here = i..i + c.len_utf8();
+        if c == '%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+            && (byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-'))
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            chars.next();
+            chars.next();
+            let lower = byte.to_ascii_lowercase();
+            push(
+                &mut folded,
+                std::str::from_utf8(&[lower]).unwrap_or("."),
+                i..i + 3,
+            );
+        } else if c.is_ascii() {
+            let lower = c.to_ascii_lowercase();
+            push(&mut folded, lower.encode_utf8(&mut [0; 4]), here);
+        } else if matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}') {
+            push(&mut folded, ".", here);
+        } else {
+            let mapped: String = std::iter::once(c)
+                .nfkc()
+                .flat_map(char::to_lowercase)
+                .collect();
+            push(&mut folded, &mapped, here);
+        }
+    }
+    (folded, origin)
+}
+
 /// Whether `host` is `domain` or one of its subdomains (both ASCII, lowercase).
 pub fn host_within(host: &str, domain: &str) -> bool {
     host == domain
         || host
             .strip_suffix(domain)
             .is_some_and(|rest| rest.ends_with('.'))
-}
-
-/// RFC 3492 punycode encoding of one label (without the `xn--` prefix).
-fn punycode_encode(input: &str) -> Option<String> {
-    const BASE: u32 = 36;
-    const TMIN: u32 = 1;
-    const TMAX: u32 = 26;
-    const SKEW: u32 = 38;
-    const DAMP: u32 = 700;
-    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
-        delta = if first { delta / DAMP } else { delta / 2 };
-        delta += delta / points;
-        let mut k = 0;
-        while delta > ((BASE - TMIN) * TMAX) / 2 {
-            delta /= BASE - TMIN;
-            k += BASE;
-        }
-        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
-    }
-    fn digit(d: u32) -> char {
-        char::from_u32(if d < 26 {
-            'a' as u32 + d
-        } else {
-            '0' as u32 + d - 26
-        })
-        .expect("ascii")
-    }
-    let code_points: Vec<u32> = input.chars().map(|c| c as u32).collect();
-    let mut output: String = input.chars().filter(char::is_ascii).collect();
-    let basic = output.len() as u32;
-    let mut handled = basic;
-    if basic > 0 {
-        output.push('-');
-    }
-    let (mut n, mut delta, mut bias) = (128u32, 0u32, 72u32);
-    while (handled as usize) < code_points.len() {
-        let m = code_points.iter().copied().filter(|&c| c >= n).min()?;
-        delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
-        n = m;
-        for &c in &code_points {
-            if c < n {
-                delta = delta.checked_add(1)?;
-            }
-            if c == n {
-                let mut q = delta;
-                let mut k = BASE;
-                loop {
-                    let t = if k <= bias {
-                        TMIN
-                    } else if k >= bias + TMAX {
-                        TMAX
-                    } else {
-                        k - bias
-                    };
-                    if q < t {
-                        break;
-                    }
-                    output.push(digit(t + (q - t) % (BASE - t)));
-                    q = (q - t) / (BASE - t);
-                    k += BASE;
-                }
-                output.push(digit(q));
-                bias = adapt(delta, handled + 1, handled == basic);
-                delta = 0;
-                handled += 1;
-            }
-        }
-        delta = delta.checked_add(1)?;
-        n += 1;
-    }
-    Some(output)
 }
 
 #[cfg(test)]
@@ -360,13 +428,152 @@ mod tests {
     }
 
     #[test]
-    fn punycode_matches_rfc_3492() {
-        assert_eq!(punycode_encode("bücher").as_deref(), Some("bcher-kva"));
-        assert_eq!(punycode_encode("münchen").as_deref(), Some("mnchen-3ya"));
+    fn hosts_map_as_browsers_read_them() {
+        for (host, ascii) in [
+            ("Bücher.Example", "xn--bcher-kva.example"),
+            ("münchen.example", "xn--mnchen-3ya.example"),
+            (
+                "wiki.\u{FF43}\u{FF4F}\u{FF52}\u{FF50}.example.com",
+                "wiki.corp.example.com",
+            ),
+            ("wiki.corp\u{3002}example.com", "wiki.corp.example.com"),
+            (
+                "wiki.corp\u{FF0E}example\u{FF61}com",
+                "wiki.corp.example.com",
+            ),
+            ("WIKI.CORP.EXAMPLE.COM.", "wiki.corp.example.com"),
+            ("wiki%2Ecorp.%65xample.com", "wiki.corp.example.com"),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ] {
+            assert_eq!(host_to_ascii(host).as_deref(), Some(ascii), "{host}");
+        }
+        for bad in [
+            "localhost",
+            "a..b",
+            "-a.com",
+            "a b.com",
+            "%ff.com",
+            "a.com%2F",
+        ] {
+            assert_eq!(host_to_ascii(bad), None, "{bad}");
+        }
+    }
+
+    /// Unicode's UTS #46 test vectors (tests/conformance/idna/SOURCE):
+    /// every source that toASCII (non-transitional) maps without error to a
+    /// host name of two or more letter-digit-hyphen labels maps to the same
+    /// host here; the rest are not hosts a link can have.
+    #[test]
+    fn host_mapping_follows_idna_test_v2() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/conformance/idna/IdnaTestV2.txt");
+        let text = std::fs::read_to_string(path).unwrap();
+        let unescape = |s: &str| -> String {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(at) = rest.find("\\u") {
+                out.push_str(&rest[..at]);
+                let after = &rest[at + 2..];
+                let (hex, used) = if let Some(braced) = after.strip_prefix('{') {
+                    let end = braced.find('}').unwrap();
+                    (&braced[..end], end + 2)
+                } else {
+                    (&after[..4], 4)
+                };
+                // Lone surrogates cannot be in a Rust string: those vectors are skipped.
+                out.push(
+                    char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap_or('\u{FFFD}'),
+                );
+                rest = &after[used..];
+            }
+            out.push_str(rest);
+            out.replace("\\x{", "\\u{")
+        };
+        let (mut checked, mut rejected_invalid) = (0, 0);
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap();
+            if line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&str> = line.split(';').map(str::trim).collect();
+            let source = unescape(&cols[0].replace("\\x{", "\\u{"));
+            let to_unicode = if cols[1].is_empty() {
+                source.clone()
+            } else {
+                unescape(cols[1])
+            };
+            let ascii = if cols[3].is_empty() {
+                to_unicode
+            } else {
+                unescape(cols[3])
+            };
+            let status = if cols[4].is_empty() { cols[2] } else { cols[4] };
+            let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_string();
+            let host_like = ascii.split('.').count() >= 2
+                && ascii.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if source.contains(['%', '/', '?', '#', '@', ':', '\\', ' ', '\u{FFFD}']) {
+                continue; // not a host as a URL holds it
+            }
+            let ours = host_to_ascii(&source);
+            if (status.is_empty() || status == "[]") && host_like {
+                assert_eq!(ours.as_deref(), Some(ascii.as_str()), "{line}");
+                checked += 1;
+            } else if ours.is_none() {
+                rejected_invalid += 1;
+            }
+        }
+        assert!(checked >= 400, "{checked} vectors checked");
+        assert!(rejected_invalid >= 3900, "{rejected_invalid} rejected");
+    }
+
+    #[test]
+    fn internal_mentions_as_a_browser_reads_hosts() {
+        let internal = ["corp.example.com".to_string()];
+        let hosts = |text: &str| -> Vec<String> {
+            internal_mentions(text, &internal)
+                .into_iter()
+                .map(|m| format!("{}={}", &text[m.range.clone()], m.host))
+                .collect()
+        };
         assert_eq!(
-            host_to_ascii("Bücher.Example").as_deref(),
-            Some("xn--bcher-kva.example")
+            hosts("see wiki.corp.example.com/page"),
+            ["wiki.corp.example.com=wiki.corp.example.com"]
         );
+        assert_eq!(
+            hosts("CORP.Example.COM."),
+            ["CORP.Example.COM=corp.example.com"]
+        );
+        assert_eq!(
+            hosts("wiki.\u{FF43}\u{FF4F}\u{FF52}\u{FF50}.example.com"),
+            ["wiki.\u{FF43}\u{FF4F}\u{FF52}\u{FF50}.example.com=wiki.corp.example.com"]
+        );
+        assert_eq!(
+            hosts("wiki.corp\u{3002}example.com"),
+            ["wiki.corp\u{3002}example.com=wiki.corp.example.com"]
+        );
+        assert_eq!(
+            hosts("jane@wiki.corp.example.com"),
+            ["wiki.corp.example.com=wiki.corp.example.com"]
+        );
+        assert_eq!(
+            hosts("https://wiki%2Ecorp.example.com/"),
+            ["wiki%2Ecorp.example.com=wiki.corp.example.com"]
+        );
+        for innocent in [
+            "corp.example.com.evil.test",
+            "notcorp.example.com",
+            "https://corp.example.community/",
+            "example.com and corp",
+            "corp-example.com",
+        ] {
+            assert_eq!(hosts(innocent), Vec::<String>::new(), "{innocent}");
+        }
     }
 
     #[test]

@@ -458,6 +458,42 @@ mod tests {
         }
     }
 
+    /// Every fixture image that the engine's `image.location` reads a
+    /// position in (EXIF in any chain, XMP in JPEG APP1, PNG iTXt/tEXt/zTXt,
+    /// WebP `XMP `...) is location-free once stripped; HEIF is refused.
+    #[test]
+    fn stripped_fixtures_are_judged_location_free() {
+        use onmessage_engine::media::{Location, location};
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/images");
+        let mut stripped = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".py") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            match strip(&bytes) {
+                Ok((_, out)) => {
+                    assert_eq!(location(&out), Location::Absent, "{name}");
+                    stripped += 1;
+                }
+                // Damaged files and HEIF are refused, never published.
+                Err(_) => assert!(
+                    name.contains("-damaged") || name.ends_with(".heic"),
+                    "{name} was refused"
+                ),
+            }
+        }
+        assert!(stripped >= 15, "{stripped}");
+        assert_ne!(location(&png_with_metadata()), Location::Absent);
+        assert_eq!(
+            location(&strip(&png_with_metadata()).unwrap().1),
+            Location::Absent
+        );
+    }
+
     #[test]
     fn other_and_damaged_files_are_refused() {
         for (bytes, needle) in [

@@ -27,12 +27,14 @@ use rayon::prelude::*;
 
 use onmessage_engine::check::Checked;
 use onmessage_engine::config::ConfigError;
+use onmessage_engine::egress::{Egress, Leak};
 use onmessage_engine::eligibility::{self as select, Reason, Withheld};
 use onmessage_engine::media::{CONTENT_DIR, ImageFile};
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
+use onmessage_engine::time::{DayBound, parse_moment};
 use onmessage_feed::model::{self, Feed, Site};
 use onmessage_feed::{atom, encode, hub, jsonfeed, strip};
 use output::{Staging, WriteError};
@@ -59,6 +61,9 @@ pub struct PublishArgs {
 /// Set by tests to simulate a crash: abort the process after creating this
 /// many files of the new output.
 const STOP_AFTER_ENV: &str = "ONMESSAGE_PUBLISH_ABORT_AFTER";
+/// Set by tests to plant a selection bug: publish the post with this id
+/// even when selection withholds it, so that the egress scan must stop it.
+const PLANT_ENV: &str = "ONMESSAGE_PUBLISH_PLANT_SELECTION_BUG";
 
 const EXIT_WITHHELD: u8 = 1;
 const EXIT_CANNOT_RUN: u8 = 2;
@@ -71,6 +76,9 @@ struct Options {
     pub base_url: String,
     /// Stop (as a crash would) after creating this many output files.
     pub stop_after_files: Option<usize>,
+    /// A test's planted selection bug: this post is published even if
+    /// withheld.
+    pub plant: Option<String>,
 }
 
 #[derive(Debug)]
@@ -81,6 +89,9 @@ enum Error {
     CannotRun(String),
     /// Stopped by `stop_after_files`, leaving the output as a crash would.
     Stopped,
+    /// The egress scan found names that may not be published: nothing
+    /// was replaced.
+    Leaks(Vec<Leak>),
 }
 
 /// What was written.
@@ -113,8 +124,22 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
         WriteError::Stopped => Error::Stopped,
     };
     let mut staging = Staging::begin(&opts.out, opts.stop_after_files).map_err(write_error)?;
-    let built =
-        build(&opts.root, &checked, opts.now, &base_url, &mut staging).map_err(write_error)?;
+    let built = build(
+        &opts.root,
+        &checked,
+        opts.now,
+        &base_url,
+        opts.plant.as_deref(),
+        &mut staging,
+    )
+    .map_err(write_error)?;
+    // The second line of defence, before anything is replaced: dropping
+    // `staging` without `commit` leaves the previous output whole.
+    let egress = Egress::new(&checked.setup, opts.now, &base_url);
+    let leaks = scan_output(&staging, &egress).map_err(Error::CannotRun)?;
+    if !leaks.is_empty() {
+        return Err(Error::Leaks(leaks));
+    }
     let written = staging.commit().map_err(write_error)?;
     Ok(Outcome {
         files: written.files,
@@ -124,6 +149,58 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
         audiences: built.audiences,
         images: built.images,
     })
+}
+
+/// Output files scanned as text are read this much at a time (up to the
+/// next line break, so no name is cut in two: the renderers never break a
+/// line inside a name).
+const SCAN_CHUNK: usize = 4 << 20;
+
+/// The egress scan of every file and path of the staged output. Images'
+/// bytes are not text: only their names are scanned.
+fn scan_output(staging: &Staging, egress: &Egress) -> Result<Vec<Leak>, String> {
+    use std::io::BufRead;
+    let scan_one = |path: &String| -> Result<Vec<Leak>, String> {
+        let mut leaks = egress.scan_path(path);
+        if path.starts_with("media/") {
+            return Ok(leaks);
+        }
+        let full = staging.new_dir().join(path);
+        let file = std::fs::File::open(&full)
+            .map_err(|e| format!("cannot read {} back to scan it: {e}", full.display()))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut chunk = Vec::with_capacity(SCAN_CHUNK + (1 << 16));
+        loop {
+            chunk.clear();
+            while chunk.len() < SCAN_CHUNK {
+                let read = reader
+                    .read_until(b'\n', &mut chunk)
+                    .map_err(|e| format!("cannot read {} back to scan it: {e}", full.display()))?;
+                if read == 0 {
+                    break;
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            for leak in egress.scan_file(path, &chunk) {
+                if !leaks
+                    .iter()
+                    .any(|l| l.what == leak.what && l.name == leak.name)
+                {
+                    leaks.push(leak);
+                }
+            }
+        }
+        Ok(leaks)
+    };
+    let per_file: Vec<Result<Vec<Leak>, String>> =
+        staging.files().par_iter().map(scan_one).collect();
+    let mut leaks = Vec::new();
+    for result in per_file {
+        leaks.extend(result?);
+    }
+    Ok(leaks)
 }
 
 /// `--base-url` with a trailing `/`: an http(s) URL or a relative path, with
@@ -176,6 +253,7 @@ fn build(
     checked: &Checked,
     now: Timestamp,
     base_url: &str,
+    plant: Option<&str>,
     staging: &mut Staging,
 ) -> Result<Built, WriteError> {
     let policy = &checked.setup.policy;
@@ -195,6 +273,15 @@ fn build(
     for (post, verdict) in selection.posts {
         let (published, expires, products) = match verdict {
             select::Verdict::Skip(_) => continue,
+            // A test's planted selection bug: the egress scan must stop it.
+            select::Verdict::Withhold(_)
+                if plant == Some(post.id.as_str())
+                    && let Some(published) = post.front.as_ref().and_then(|f| {
+                        parse_moment(&f.publish_at, &policy.timezone, DayBound::Start).ok()
+                    }) =>
+            {
+                (published, None, select::products(&checked.setup, post))
+            }
             select::Verdict::Withhold(reasons) => {
                 withheld.push(Withheld {
                     id: Some(post.id.clone()),
@@ -487,7 +574,7 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         line: None,
     };
     match images::inspect(root, path) {
-        ImageFile::Found { .. } => {}
+        ImageFile::Found(_) => {}
         ImageFile::BadPath(why) => return Err(reason(why.to_string())),
         ImageFile::Missing => return Err(reason("is missing".to_string())),
         ImageFile::Outside => return Err(reason("resolves outside content/".to_string())),
@@ -575,6 +662,7 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
         now,
         base_url: args.base_url,
         stop_after_files,
+        plant: std::env::var(PLANT_ENV).ok(),
     };
     let outcome = match publish(&opts) {
         Ok(outcome) => outcome,
@@ -587,6 +675,28 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
         Err(Error::CannotRun(message)) => return cannot_run(&message),
+        Err(Error::Leaks(leaks)) => {
+            let mut err = String::new();
+            for leak in &leaks {
+                let place = if leak.in_path {
+                    format!("the path {}", leak.path)
+                } else {
+                    format!("{} line {}", leak.path, leak.line)
+                };
+                err.push_str(&format!(
+                    "error: the output would leak '{}' ({}: '{}') in {place}\n",
+                    leak.name, leak.what, leak.found
+                ));
+            }
+            err.push_str(&format!(
+                "error: publish stopped before replacing {}, which is unchanged: the egress scan found {} name{} that may not be published at --now. This is a bug in publish's selection; please report it\n",
+                opts.out.display(),
+                leaks.len(),
+                plural(leaks.len())
+            ));
+            let _ = std::io::stderr().write_all(err.as_bytes());
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
         // A test asked for a crash in the middle of writing: crash.
         Err(Error::Stopped) => std::process::abort(),
     };

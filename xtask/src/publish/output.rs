@@ -103,6 +103,9 @@ pub struct Staging {
     old: PathBuf,
     /// Every directory created in `new`, synced before the swap.
     dirs: Vec<PathBuf>,
+    /// Every file created in `new`, relative, with `/`: the egress scan
+    /// reads them before the swap.
+    files: Vec<String>,
     created: usize,
     finished: usize,
     bytes: usize,
@@ -179,6 +182,7 @@ impl Staging {
         Ok(Staging {
             out: out.to_path_buf(),
             dirs: vec![new.clone()],
+            files: Vec::new(),
             new,
             old,
             created: 0,
@@ -201,12 +205,23 @@ impl Staging {
         }
         let file = fs::File::create(&full).map_err(|e| io_error("create", &full, e))?;
         self.created += 1;
+        self.files.push(path.to_string());
         Ok(File {
             writer: BufWriter::with_capacity(BUFFER, file),
             path: full,
             bytes: 0,
             written_back: 0,
         })
+    }
+
+    /// The files created so far (relative to the output, with `/`).
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// Where the new output is being written (before the swap).
+    pub fn new_dir(&self) -> &Path {
+        &self.new
     }
 
     /// Writes a whole file at once.

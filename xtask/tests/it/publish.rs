@@ -7,8 +7,8 @@
 //!
 //! The fixture's posts: `draft-post` and `review-post` (never published),
 //! `everyone-tip` (every network, an image, no audience), `sales-story`
-//! (sales; a bare `expires_at` of 2027-02-28), `expired-post` (engineering;
-//! expires 2027-01-31), `hostile` (markup and control characters in every
+//! (sales; a bare `expires_at` of 2027-02-28: gone from 00:00 that day),
+//! `expired-post` (engineering; expires 2027-01-31), `hostile` (markup and control characters in every
 //! field), `gif-post` (an image that cannot be stripped: withheld),
 //! `early-gizmo` (names a product before its announcement: withheld),
 //! `leaky-numbers` (a policy error: withheld), `gizmo-launch` (due the
@@ -22,6 +22,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 const BASE: &str = "https://fixture.example/hub/";
+/// The test hook that plants a selection bug: publish this post even if
+/// selection withholds it.
+const PLANT: &str = "ONMESSAGE_PUBLISH_PLANT_SELECTION_BUG";
 
 /// Nothing is due yet.
 const BEFORE_ALL: &str = "2027-01-01T00:00:00Z";
@@ -63,7 +66,8 @@ fn publish_with(
         .arg(out)
         .args(extra)
         .env("NO_COLOR", "1")
-        .env_remove("ONMESSAGE_PUBLISH_ABORT_AFTER");
+        .env_remove("ONMESSAGE_PUBLISH_ABORT_AFTER")
+        .env_remove(PLANT);
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -289,14 +293,18 @@ fn withheld_posts_are_named_with_their_reasons() {
 }
 
 #[test]
-fn a_bare_expiry_date_covers_that_whole_day_in_the_policy_time_zone() {
+fn a_bare_expiry_date_is_midnight_at_the_start_of_that_day_in_the_policy_time_zone() {
     let dir = scratch("expiry");
     let root = fixture(&dir);
-    // expired-post: expires_at 2027-01-31 in America/New_York = until 2027-02-01T05:00:00Z.
+    // expired-post: expires_at 2027-01-31 in America/New_York means
+    // 2027-01-31T00:00:00-05:00 = 2027-01-31T05:00:00Z (SPEC, second
+    // edition: a bare date is 00:00 of that day; the post leaves the feed
+    // when that day begins).
     for (now, live) in [
-        ("2027-01-31T23:59:59-05:00", true),
-        ("2027-02-01T04:59:59Z", true),
-        ("2027-02-01T05:00:00Z", false),
+        ("2027-01-30T23:59:59-05:00", true),
+        ("2027-01-31T04:59:59Z", true),
+        ("2027-01-31T05:00:00Z", false),
+        ("2027-01-31T23:59:59-05:00", false),
     ] {
         let out = dir.join("out");
         let output = publish(&root, now, &out);
@@ -434,7 +442,8 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
         story["_onmessage"]["products"],
         serde_json::json!(["gadget"])
     );
-    assert_eq!(story["_onmessage"]["expires_at"], "2027-03-01T05:00:00Z");
+    // A bare `expires_at: 2027-02-28` is 00:00 that day in New York.
+    assert_eq!(story["_onmessage"]["expires_at"], "2027-02-28T05:00:00Z");
 
     let hostile = item("hostile");
     assert_eq!(
@@ -1058,4 +1067,120 @@ fn a_publish_waits_while_another_holds_the_output() {
     let status = waiting.wait().unwrap();
     assert!(matches!(status.code(), Some(0 | 1)));
     assert!(out.join("feed.json").is_file());
+}
+
+/// Posts that selection must withhold, added to a copy of the fixture for
+/// the egress tests: a codename (between curly quotes and beside `&`, which
+/// the formats escape), an internal link, an audience named after the
+/// codename (a path leak), and a client never approved.
+const LEAKY_POSTS: &[(&str, &str)] = &[
+    (
+        "content/posts/2027/field-notes.md",
+        "---\ntitle: Field notes\nauthor: jane\nstatus: approved\nplatforms: [linkedin, x]\npublish_at: 2027-01-02\n---\n#employee Notes from the \u{201C}Nightjar\u{201D} team & friends.\n",
+    ),
+    (
+        "content/posts/2027/wiki-link.md",
+        "---\ntitle: Our wiki\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-02\nlink: https://wiki.corp.example.com/onboarding\n---\nHow we onboard.\n",
+    ),
+    (
+        "content/posts/2027/team-page.md",
+        "---\ntitle: Team page\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-02\naudiences: [nightjar-team]\n---\nA tip for the team.\n",
+    ),
+];
+
+#[test]
+fn the_egress_scan_stops_a_planted_selection_bug_and_keeps_the_previous_output() {
+    let dir = scratch("egress");
+    let root = fixture(&dir);
+    // The audience post is added only for its own run: `check` does not
+    // scan `audiences` yet (issue 12, the matcher's part), so without the
+    // plant it would be selected, and the scan would stop every publish.
+    let (audience_post, others) = LEAKY_POSTS.split_last().unwrap();
+    for (path, text) in others {
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    let out = dir.join("public");
+    // The normal publish passes the scan: every leaky post is withheld.
+    let output = publish(&root, MID_JANUARY, &out);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("leak"), "{}", stderr(&output));
+    let before = read_tree(&out);
+    assert!(before.contains_key("feed.json"));
+
+    let planted =
+        |id: &str, now: &str| publish_with(&root, now, &out, &["--base-url", BASE], &[(PLANT, id)]);
+    for (id, now, needles) in [
+        (
+            "early-gizmo",
+            MID_FEBRUARY,
+            &[
+                "'Gizmo' (the name of product gizmo, not announced at --now",
+                "in feed.json line",
+            ][..],
+        ),
+        (
+            "field-notes",
+            MID_JANUARY,
+            &[
+                "'Nightjar' (a codename of product gizmo",
+                "in index.html line",
+                "in feed.xml line",
+            ],
+        ),
+        (
+            "wiki-link",
+            MID_JANUARY,
+            &[
+                "'corp.example.com' (an internal host: 'wiki.corp.example.com')",
+                "in feed.json line",
+            ],
+        ),
+        (
+            "team-page",
+            MID_JANUARY,
+            &[
+                "'Nightjar' (a codename of product gizmo",
+                "in the path audiences/nightjar-team/feed.json",
+            ],
+        ),
+    ] {
+        if id == "team-page" {
+            std::fs::write(root.join(audience_post.0), audience_post.1).unwrap();
+        }
+        let output = planted(id, now);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{id}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{id}: missing {needle:?} in:\n{err}");
+        }
+        assert!(
+            err.contains("publish stopped before replacing") && err.contains("which is unchanged"),
+            "{id}: {err}"
+        );
+        assert!(
+            read_tree(&out) == before,
+            "{id}: the previous output changed"
+        );
+    }
+    // Without the planted bug, the same moment publishes normally, and the
+    // half-written output of the stopped runs is cleaned up.
+    std::fs::remove_file(root.join(audience_post.0)).unwrap();
+    let output = publish(&root, MID_FEBRUARY, &out);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(leftovers(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn the_egress_scan_ignores_an_intranet_base_url() {
+    let dir = scratch("egress-intranet");
+    let root = fixture(&dir);
+    let out = dir.join("public");
+    let base = "https://hub.corp.example.com/advocacy/";
+    let output = publish_with(&root, MID_JANUARY, &out, &["--base-url", base], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let feed = std::fs::read_to_string(out.join("feed.json")).unwrap();
+    assert!(
+        feed.contains("hub.corp.example.com"),
+        "the base URL is in the feed"
+    );
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Sink;
 use crate::finding::Severity;
-use crate::media::ImageFile;
+use crate::media::{ImageFile, Location};
 use crate::post::Post;
 
 pub(super) fn check(post: &Post, files: &HashMap<String, ImageFile>, sink: &mut Sink) {
@@ -32,16 +32,28 @@ pub(super) fn check(post: &Post, files: &HashMap<String, ImageFile>, sink: &mut 
                 format!("image 'content/{}' is a link to a file outside content/", image.path),
                 "Copy the image into content/media/ instead of linking to it".to_string(),
             ),
-            Some(ImageFile::Found { gps }) => {
-                if *gps {
-                    sink.push(
-                        "image.location",
-                        Severity::Error,
-                        image.path_range.clone(),
-                        format!("image 'content/{}' carries a GPS position in its EXIF data", image.path),
-                        "Strip the location before committing (for example `exiftool -gps:all= FILE`); it can reveal a home, an office or a customer site".to_string(),
-                    );
-                }
+            Some(ImageFile::Found(location)) => {
+                let (message, help) = match location {
+                    Location::Absent => continue,
+                    Location::Present(place) => (
+                        format!("image 'content/{}' carries a GPS position in its {place} data", image.path),
+                        "Strip the location before committing (for example `exiftool -gps:all= -xmp:all= FILE`); it can reveal a home, an office or a customer site".to_string(),
+                    ),
+                    Location::Unreadable(why) => (
+                        format!(
+                            "image 'content/{}': its metadata could not be read, so it cannot be shown to carry no location ({why})",
+                            image.path
+                        ),
+                        "Re-save the image with an editor, or remove all its metadata (for example `exiftool -all= FILE`), and commit the result".to_string(),
+                    ),
+                };
+                sink.push(
+                    "image.location",
+                    Severity::Error,
+                    image.path_range.clone(),
+                    message,
+                    help,
+                );
                 continue;
             }
         };

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::{Context, Sink};
 use crate::finding::Severity;
 use crate::post::{Post, TextUnit};
-use crate::urls::{FoundUrl, host_to_ascii, host_within};
+use crate::urls::{FoundUrl, host_to_ascii, host_within, internal_mentions};
 
 /// Shorteners hide the destination from the reader and from this check.
 const SHORTENERS: &[&str] = &[
@@ -66,6 +66,33 @@ pub(super) fn check(ctx: &Context, units: &[TextUnit], urls: &[Vec<FoundUrl>], s
     let domains = normalised_domains(ctx);
     let (internal, ours) = (&domains.0, &domains.1);
     for (unit, urls) in units.iter().zip(urls) {
+        // Internal hosts named anywhere, not only as links (a bare
+        // `wiki.corp.example.com/page`, a full-width or percent-encoded
+        // spelling, `user@host`): each mention outside a link already
+        // reported as internal is a finding of its own.
+        for mention in internal_mentions(&unit.text, internal) {
+            let covered = urls.iter().any(|u| {
+                u.range.start <= mention.range.start
+                    && mention.range.end <= u.range.end
+                    && internal.iter().any(|d| host_within(&u.host, d))
+            });
+            if covered {
+                continue;
+            }
+            let shown = &unit.text[mention.range.clone()];
+            sink.push(
+                "link.internal",
+                Severity::Error,
+                unit.file_range(mention.range.start, mention.range.end),
+                format!(
+                    "'{shown}' names {}, an internal host ({}) in {}",
+                    mention.host,
+                    mention.domain,
+                    unit.field.describe()
+                ),
+                "Remove the internal host name, or link to a public page on our site instead; internal host names leak how the company is organised and do not work for readers".to_string(),
+            );
+        }
         for url in urls {
             let range = unit.file_range(url.range.start, url.range.end);
             let shown = &unit.text[url.range.clone()];
