@@ -17,7 +17,7 @@ use crate::config::{ConfigError, POLICY_PATH};
 use crate::calendar::Calendar;
 use crate::normalize::{CONT, EDGE, END, FoldSink, JOINED, Needle, accepts, fold_text, unspaced_script};
 use crate::policy::{MAX_TERMS, Policy};
-use crate::post::TextUnit;
+use crate::post::{Field, TextUnit};
 
 /// What a matched spelling stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct Hit {
     pub spelling: String,
     /// Index of the text unit it was found in.
     pub unit: usize,
+    /// Which part of the post that unit is.
+    pub field: Field,
     /// Byte range in the post file.
     pub range: Range<usize>,
     /// The original text matched.
@@ -170,6 +172,7 @@ impl Matcher {
                         subject: *subject,
                         spelling: spelling.clone(),
                         unit: unit_index,
+                        field: unit.field,
                         range: unit.file_range(start, end),
                         text: unit.text[start..end].to_string(),
                     });
@@ -369,7 +372,6 @@ mod tests {
     use super::*;
     use crate::check::Setup;
     use crate::normalize::Normalized;
-    use crate::post::Field;
 
     /// The example repository's names and terms, compiled once.
     fn example_matcher() -> &'static Matcher {
