@@ -404,6 +404,11 @@ fn fold_slow(source: &str, at: usize, state: &mut FoldState, sink: &mut impl Fol
             }
             // A backslash escape: the backslash is not shown, the
             // punctuation after it is read as itself.
+            // Before a marker inside a word (`K\*\*it\*\*e`), the escape
+            // joins as the marker would.
+            Some(b'*' | b'`' | b'~') if state.in_word && state.pending & SPLIT == 0 => {
+                fold_slow(source, at + 1, state, sink)
+            }
             Some(p) if p.is_ascii_punctuation() => at + 1,
             _ => {
                 state.split();
@@ -411,9 +416,17 @@ fn fold_slow(source: &str, at: usize, state: &mut FoldState, sink: &mut impl Fol
             }
         },
         b'*' | b'`' | b'~' => {
+            // The run of markers, escaped ones (`\*`) included.
+            let marker = |b: Option<&u8>| matches!(b, Some(b'*' | b'`' | b'~'));
             let mut end = at;
-            while end < bytes.len() && matches!(bytes[end], b'*' | b'`' | b'~') {
-                end += 1;
+            loop {
+                if marker(bytes.get(end)) {
+                    end += 1;
+                } else if bytes.get(end) == Some(&b'\\') && marker(bytes.get(end + 1)) {
+                    end += 2;
+                } else {
+                    break;
+                }
             }
             // Emphasis, code or strikethrough markers inside a word are
             // not shown: `F**alc**on` reads as one word.
@@ -799,6 +812,7 @@ mod tests {
             ("Project &#70;alcon", "Project &#70;alcon"),
             ("Project&nbsp;Falcon", "Project&nbsp;Falcon"),
             ("Project F\\*alcon", "Project F\\*alcon"),
+            ("Project F\\*\\*alc\\*\\*on", "Project F\\*\\*alc\\*\\*on"),
             ("Project F a l c o n", "Project F a l c o n"),
             ("P.R.O.J.E.C.T F.A.L.C.O.N", "P.R.O.J.E.C.T F.A.L.C.O.N"),
             ("PR0JECT FA1C0N", "PR0JECT FA1C0N"),
