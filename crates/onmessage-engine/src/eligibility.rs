@@ -193,7 +193,7 @@ pub fn products(setup: &Setup, post: &Post) -> Vec<String> {
         .map(|f| f.products.clone())
         .unwrap_or_default();
     let calendar = &setup.calendar;
-    for hit in setup.matcher.scan(&post.text_units()) {
+    for hit in setup.matcher.scan(&post.scanned_units()) {
         if let Subject::ProductName { product } = hit.subject
             && let Some(p) = calendar.products.get(product)
             && !ids.contains(&p.id)

@@ -15,9 +15,9 @@ use regex::RegexSetBuilder;
 use crate::config::{ConfigError, POLICY_PATH};
 
 use crate::calendar::Calendar;
-use crate::normalize::{FoldSink, fold_text, normalize_term, unspaced_script};
+use crate::normalize::{CONT, EDGE, END, FoldSink, JOINED, Needle, accepts, fold_text, unspaced_script};
 use crate::policy::{MAX_TERMS, Policy};
-use crate::post::TextUnit;
+use crate::post::{Field, TextUnit};
 
 /// What a matched spelling stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct Hit {
     pub spelling: String,
     /// Index of the text unit it was found in.
     pub unit: usize,
+    /// Which part of the post that unit is.
+    pub field: Field,
     /// Byte range in the post file.
     pub range: Range<usize>,
     /// The original text matched.
@@ -63,6 +65,9 @@ const PATTERN_SET_SIZE_LIMIT: usize = 64 << 20;
 
 pub struct Matcher {
     automaton: DFA,
+    /// Per automaton pattern: the needle (its folded text, where the term
+    /// splits words, whether it is digits only).
+    needles: Vec<Needle>,
     /// Per automaton pattern: whether its first and its last character are
     /// of a script written without spaces (they need no word boundary).
     unspaced_edges: Vec<(bool, bool)>,
@@ -75,12 +80,15 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(policy: &Policy, calendar: &Calendar) -> Result<Matcher, ConfigError> {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut needles: Vec<String> = Vec::new();
+        // Spellings with one folded text but different word splits
+        // (`Anda`, `And A`) are different patterns: which splits a match
+        // may cross depends on the spelling.
+        let mut index: HashMap<Needle, usize> = HashMap::new();
+        let mut needles: Vec<Needle> = Vec::new();
         let mut subjects: Vec<Vec<(Subject, String)>> = Vec::new();
         let mut add = |spelling: &str, subject: Subject| {
-            let needle = normalize_term(spelling);
-            if needle.is_empty() {
+            let needle = Needle::new(spelling);
+            if needle.text.is_empty() {
                 return;
             }
             let slot = *index.entry(needle.clone()).or_insert_with(|| {
@@ -120,7 +128,7 @@ impl Matcher {
         // The automaton has about one state per byte of names: bounded, so
         // that a policy large in bytes fails clearly instead of exhausting
         // memory while it compiles.
-        let name_bytes: usize = needles.iter().map(String::len).sum();
+        let name_bytes: usize = needles.iter().map(|n| n.text.len()).sum();
         if name_bytes > MAX_NAME_BYTES {
             return Err(ConfigError::file(
                 POLICY_PATH,
@@ -135,7 +143,7 @@ impl Matcher {
         // instructions).
         let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
-            .build(&needles)
+            .build(needles.iter().map(|n| n.text.as_str()))
             .map_err(|e| {
                 ConfigError::file(
                     POLICY_PATH,
@@ -146,7 +154,7 @@ impl Matcher {
             .iter()
             .map(|n| {
                 let edge = |c: Option<char>| c.is_some_and(unspaced_script);
-                (edge(n.chars().next()), edge(n.chars().next_back()))
+                (edge(n.text.chars().next()), edge(n.text.chars().next_back()))
             })
             .collect();
 
@@ -164,6 +172,7 @@ impl Matcher {
             .map_err(|e| ConfigError::file(POLICY_PATH, format!("the rules' patterns together are too large to compile ({e}); simplify or merge patterns")))?;
         Ok(Matcher {
             automaton,
+            needles,
             unspaced_edges,
             subjects,
             patterns,
@@ -183,6 +192,7 @@ impl Matcher {
                         subject: *subject,
                         spelling: spelling.clone(),
                         unit: unit_index,
+                        field: unit.field,
                         range: unit.file_range(start, end),
                         text: unit.text[start..end].to_string(),
                     });
@@ -233,8 +243,9 @@ impl Matcher {
 struct Slot {
     /// Byte range in the source of the character the byte came from.
     origin: (u32, u32),
-    /// Whether a word boundary precedes the byte.
-    boundary: bool,
+    /// The flags of the character starting at this byte (`normalize::EDGE`
+    /// and the others), or `CONT` for a continuation byte.
+    flags: u8,
 }
 
 /// A pattern found in the normalised text whose start is a whole-word
@@ -242,12 +253,12 @@ struct Slot {
 /// (or the end of the text) is read.
 struct Candidate {
     pattern: PatternID,
+    /// Where it starts in the normalised text.
+    start: usize,
     /// Byte range in the unit's text.
     source: (u32, u32),
     /// Whether its last character needs no word boundary after it.
     unspaced_end: bool,
-    /// Origin of its last byte.
-    last_origin: (u32, u32),
 }
 
 /// The state of one scan, kept across text units so they share buffers.
@@ -287,7 +298,9 @@ impl<'m> UnitScan<'m> {
         self.found.clear();
         fold_text(text, self);
         // The end of the text is a word boundary.
-        self.found.append(&mut self.candidates);
+        if !self.candidates.is_empty() {
+            self.end_candidates(END);
+        }
         self.found.drain(..)
     }
 
@@ -305,33 +318,47 @@ impl<'m> UnitScan<'m> {
             // A match must not start inside one source character's letters
             // (`℀` is `a/c`), and must begin a word unless its script is
             // written without spaces.
-            let whole_start = start == 0 || self.window[(start - 1) & mask].origin != first.origin;
-            if whole_start && (unspaced_start || first.boundary) {
+            let whole_start = first.flags & JOINED == 0;
+            if whole_start && (unspaced_start || first.flags & EDGE != 0) {
                 self.candidates.push(Candidate {
                     pattern,
+                    start,
                     source: (first.origin.0, origin.1),
                     unspaced_end,
-                    last_origin: origin,
                 });
             }
         }
     }
 
-    /// The candidates end a whole word if the character after them,
-    /// from `origin`, is another source character after a boundary.
+    /// The candidates end a whole word if the character after them, with
+    /// `flags`, is another source symbol after an edge; they are matches
+    /// if they cross no split that their term does not allow.
     #[inline(never)]
-    fn end_candidates(&mut self, origin: (u32, u32), boundary: bool) {
-        for candidate in self.candidates.drain(..) {
-            if origin != candidate.last_origin && (candidate.unspaced_end || boundary) {
+    fn end_candidates(&mut self, flags: u8) {
+        let mask = self.window.len() - 1;
+        let mut candidates = std::mem::take(&mut self.candidates);
+        for candidate in candidates.drain(..) {
+            if flags & JOINED != 0 || !(candidate.unspaced_end || flags & EDGE != 0) {
+                continue;
+            }
+            let needle = &self.matcher.needles[candidate.pattern.as_usize()];
+            let window = &self.window;
+            let inside = (candidate.start..self.len)
+                .map(|at| (at, window[at & mask].flags))
+                .filter(|&(_, f)| f & CONT == 0)
+                .map(|(at, f)| ((at - candidate.start) as u32, f));
+            let after = std::iter::once(((self.len - candidate.start) as u32, flags));
+            if accepts(&needle.splits, needle.digits_only, inside.chain(after)) {
                 self.found.push(candidate);
             }
         }
+        self.candidates = candidates;
     }
 
     #[inline(always)]
-    fn feed(&mut self, byte: u8, origin: (u32, u32), boundary: bool) {
+    fn feed(&mut self, byte: u8, origin: (u32, u32), flags: u8) {
         let mask = self.window.len() - 1;
-        self.window[self.len & mask] = Slot { origin, boundary };
+        self.window[self.len & mask] = Slot { origin, flags };
         self.len += 1;
         let dfa = &self.matcher.automaton;
         self.state = dfa.next_state(Anchored::No, self.state, byte);
@@ -343,16 +370,16 @@ impl<'m> UnitScan<'m> {
 
 impl FoldSink for UnitScan<'_> {
     #[inline(always)]
-    fn push(&mut self, c: char, origin: (u32, u32), boundary: bool) {
+    fn push(&mut self, c: char, origin: (u32, u32), flags: u8) {
         if !self.candidates.is_empty() {
-            self.end_candidates(origin, boundary);
+            self.end_candidates(flags);
         }
         if c.is_ascii() {
-            self.feed(c as u8, origin, boundary);
+            self.feed(c as u8, origin, flags);
         } else {
             let mut utf8 = [0u8; 4];
             for (i, &byte) in c.encode_utf8(&mut utf8).as_bytes().iter().enumerate() {
-                self.feed(byte, origin, boundary && i == 0);
+                self.feed(byte, origin, if i == 0 { flags } else { CONT });
             }
         }
     }
@@ -365,7 +392,6 @@ mod tests {
     use super::*;
     use crate::check::Setup;
     use crate::normalize::Normalized;
-    use crate::post::Field;
 
     /// The example repository's names and terms, compiled once.
     fn example_matcher() -> &'static Matcher {
@@ -395,19 +421,17 @@ mod tests {
     }
 
     /// The same from the stored normalised text: every occurrence of every
-    /// needle (overlapping ones too), kept where `Normalized::is_whole_word`
-    /// says so.
+    /// spelling's needle (overlapping ones too), kept where
+    /// `Normalized::matches` says so.
     fn stored(matcher: &Matcher, text: &str) -> Vec<(usize, usize, String)> {
         let norm = Normalized::new(text);
         let mut hits = Vec::new();
         for subjects in &matcher.subjects {
-            let needle = normalize_term(&subjects[0].1);
-            let starts = norm.text.char_indices().map(|(i, _)| i);
-            for start in starts.filter(|&i| norm.text[i..].starts_with(&needle)) {
-                let end = start + needle.len();
-                if norm.is_whole_word(start, end) {
-                    let (a, b) = norm.source_range(start, end);
-                    hits.extend(subjects.iter().map(|(_, s)| (a, b, s.clone())));
+            for (_, spelling) in subjects {
+                let needle = Needle::new(spelling);
+                for start in norm.find_all(&needle) {
+                    let (a, b) = norm.source_range(start, start + needle.text.len());
+                    hits.push((a, b, spelling.clone()));
                 }
             }
         }

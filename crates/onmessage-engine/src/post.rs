@@ -102,12 +102,21 @@ pub struct ImageRef {
 /// Which part of a post a piece of text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// The front-matter `id`.
+    Id,
     Title,
     Tag,
+    /// An entry of the front-matter `audiences`.
+    Audience,
     Link,
     ImagePath,
     ImageAlt,
     Copy(Option<Platform>),
+    /// A comment in the front matter.
+    Comment,
+    /// The post's own path under `content/posts/`, without `.md`: the id
+    /// is derived from it. Matches in it point at the file's start.
+    Path,
     /// A line a commit added, outside any post's current text.
     AddedLine,
 }
@@ -115,13 +124,17 @@ pub enum Field {
 impl Field {
     pub fn describe(self) -> String {
         match self {
+            Field::Id => "the post id".into(),
             Field::Title => "the title".into(),
             Field::Tag => "a tag".into(),
+            Field::Audience => "an audience".into(),
             Field::Link => "the link".into(),
             Field::ImagePath => "the image file name".into(),
             Field::ImageAlt => "the image's alt text".into(),
             Field::Copy(None) => "the default copy".into(),
             Field::Copy(Some(p)) => format!("the {} copy", p.id()),
+            Field::Comment => "a front matter comment".into(),
+            Field::Path => "the file path".into(),
             Field::AddedLine => "an added line".into(),
         }
     }
@@ -260,15 +273,18 @@ pub struct Post {
 struct FrontDoc {
     positions: Positions,
     /// (pointer, field, text) of every front matter string a reader sees,
-    /// in text-unit order: `FRONT_TEXT_FIELDS`, then the tags.
+    /// in text-unit order: `FRONT_TEXT_FIELDS`, then the tags, then the
+    /// audiences.
     texts: Vec<(String, Field, String)>,
+    /// Byte ranges (in the YAML text) of the comments' text, after `#`.
+    comments: Vec<Range<usize>>,
     /// File byte offset and 0-based line of the first YAML line.
     start: usize,
     first_line: usize,
 }
 
 impl FrontDoc {
-    fn new(doc: &Document, start: usize, first_line: usize) -> FrontDoc {
+    fn new(doc: &Document, yaml: &str, start: usize, first_line: usize) -> FrontDoc {
         let mut texts = Vec::new();
         for (pointer, field) in FRONT_TEXT_FIELDS {
             // `Value::pointer` unescapes (allocates) every segment; these
@@ -281,15 +297,26 @@ impl FrontDoc {
                 texts.push((pointer.to_string(), field, text.to_string()));
             }
         }
-        let tags = doc.value.get("tags").and_then(|t| t.as_array());
-        for (i, tag) in tags.into_iter().flatten().enumerate() {
-            if let Some(text) = tag.as_str() {
-                texts.push((format!("/tags/{i}"), Field::Tag, text.to_string()));
+        for (key, field) in [("tags", Field::Tag), ("audiences", Field::Audience)] {
+            let items = doc.value.get(key).and_then(|t| t.as_array());
+            for (i, item) in items.into_iter().flatten().enumerate() {
+                if let Some(text) = item.as_str() {
+                    texts.push((format!("/{key}/{i}"), field, text.to_string()));
+                }
             }
         }
+        let mut scalars: Vec<(usize, usize)> = doc
+            .nodes()
+            .iter()
+            .flat_map(|n| [Some(n.value), n.key])
+            .flatten()
+            .filter_map(|p| p.bytes)
+            .collect();
+        scalars.sort_unstable();
         FrontDoc {
             positions: Positions::new(doc),
             texts,
+            comments: yaml_comments(yaml, &scalars),
             start,
             first_line,
         }
@@ -384,8 +411,43 @@ impl Positions {
     }
 }
 
+/// The comments of a YAML text: a `#` at a line's start or after a space
+/// or tab, outside every scalar (`scalars`: sorted byte ranges of the
+/// document's keys and values, quoted and block scalars included), to the
+/// end of its line. Returns the ranges of their text after the `#`.
+fn yaml_comments(yaml: &str, scalars: &[(usize, usize)]) -> Vec<Range<usize>> {
+    let bytes = yaml.as_bytes();
+    let mut comments = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'#') {
+        let hash = at + offset;
+        let starts_comment = hash == 0 || matches!(bytes[hash - 1], b' ' | b'\t' | b'\n' | b'\r');
+        let in_scalar = scalars
+            .partition_point(|&(from, _)| from <= hash)
+            .checked_sub(1)
+            .is_some_and(|i| {
+                // Ranges may nest (a key inside its mapping's value): any
+                // earlier range that still covers `hash` counts.
+                scalars[..=i].iter().rev().take(64).any(|&(from, to)| from <= hash && hash < to)
+            });
+        if starts_comment && !in_scalar {
+            let end = bytes[hash..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| hash + n);
+            let end = if end > hash && bytes[end - 1] == b'\r' { end - 1 } else { end };
+            comments.push(hash + 1..end.max(hash + 1));
+            at = end.max(hash + 1);
+        } else {
+            at = hash + 1;
+        }
+    }
+    comments
+}
+
 /// Front matter pointers that hold text a reader sees.
-const FRONT_TEXT_FIELDS: [(&str, Field); 4] = [
+const FRONT_TEXT_FIELDS: [(&str, Field); 5] = [
+    ("/id", Field::Id),
     ("/title", Field::Title),
     ("/link", Field::Link),
     ("/image/path", Field::ImagePath),
@@ -449,7 +511,7 @@ impl Post {
                     "Fix the YAML syntax; quote values that contain `: ` or start with a special character.",
                 );
             }
-            Ok(doc) => post.apply_front_matter(doc, yaml_range.start, first_line),
+            Ok(doc) => post.apply_front_matter(doc, yaml_range, first_line),
         }
         post.parse_body(body_start);
         post
@@ -503,7 +565,8 @@ impl Post {
         None
     }
 
-    fn apply_front_matter(&mut self, doc: Document, start: usize, first_line: usize) {
+    fn apply_front_matter(&mut self, doc: Document, yaml_range: Range<usize>, first_line: usize) {
+        let start = yaml_range.start;
         let violations = schema::validate(Schema::Post, &doc);
         for v in &violations {
             let offset = self
@@ -535,7 +598,8 @@ impl Post {
                 ),
             }
         }
-        self.front_doc = Some(FrontDoc::new(&doc, start, first_line));
+        let yaml = &self.text[yaml_range];
+        self.front_doc = Some(FrontDoc::new(&doc, yaml, start, first_line));
     }
 
     fn parse_body(&mut self, body_start: usize) {
@@ -640,7 +704,38 @@ impl Post {
             .or_else(|| self.sections.iter().position(|s| s.platform.is_none()))
     }
 
-    /// Every piece of text a reader sees: front matter strings (even when the
+    /// Every piece of the post file that the matcher reads: the post's
+    /// path under `content/posts/` (folder and file names, without `.md`),
+    /// the front matter's comments, then [`Post::text_units`] (so the copy
+    /// sections are still the last `sections.len()` units).
+    pub fn scanned_units(&self) -> Vec<TextUnit> {
+        let mut units = vec![self.path_unit()];
+        if let Some(front) = &self.front_doc {
+            for range in &front.comments {
+                let at = front.start + range.start;
+                let text = self.text[at..front.start + range.end].to_string();
+                units.push(TextUnit::verbatim(Field::Comment, text, at));
+            }
+        }
+        units.extend(self.text_units());
+        units
+    }
+
+    /// The post's path under `content/posts/` without `.md`: the folders
+    /// and the file name the id comes from. Matches in it point at the
+    /// start of the file.
+    fn path_unit(&self) -> TextUnit {
+        let path = self.path.strip_prefix("content/posts/").unwrap_or(&self.path);
+        let path = path.strip_suffix(".md").unwrap_or(path);
+        TextUnit {
+            field: Field::Path,
+            text: path.to_string(),
+            origin: Origin::Whole(0..0),
+        }
+    }
+
+    /// Every piece of text a reader sees: front matter strings (the id,
+    /// title, link, image path and alt, tags and audiences; even when the
     /// schema failed, so a leak is still caught), then every copy section
     /// (the last `sections.len()` units, in section order).
     pub fn text_units(&self) -> Vec<TextUnit> {
@@ -788,6 +883,28 @@ mod tests {
             let source = &raw[map[start].0..map[end - 1].1];
             assert_eq!(source.replace("\n  ", " "), needle, "{raw}");
         }
+    }
+
+    #[test]
+    fn every_place_in_the_file_is_a_unit() {
+        let text = "---\n# plan: Falcon\nid: kite-teaser # was \"x # y\"\ntitle: \"A # not a comment\"\nauthor: a\nstatus: draft\nplatforms: [x]\npublish_at: 2026-12-01\naudiences: [sales, 'osprey']\nimage:\n  path: media/a.png\n  alt: |\n    literal # not a comment\n    # nor this\n---\nBody\n";
+        let post = Post::parse("content/posts/2026/12/heron-news.md".into(), text.as_bytes().to_vec());
+        let units = post.scanned_units();
+        let of = |field: Field| -> Vec<String> {
+            units.iter().filter(|u| u.field == field).map(|u| u.text.clone()).collect()
+        };
+        assert_eq!(of(Field::Path), ["2026/12/heron-news"]);
+        assert_eq!(of(Field::Comment), [" plan: Falcon", " was \"x # y\""]);
+        assert_eq!(of(Field::Id), ["kite-teaser"]);
+        assert_eq!(of(Field::Audience), ["sales", "osprey"]);
+        let comment = units.iter().find(|u| u.field == Field::Comment).unwrap();
+        assert_eq!(&post.text[comment.file_range(7, 13)], "Falcon");
+        let audience = units.iter().filter(|u| u.field == Field::Audience).nth(1).unwrap();
+        assert_eq!(&post.text[audience.file_range(0, 6)], "osprey");
+        let path = units.iter().find(|u| u.field == Field::Path).unwrap();
+        assert_eq!(path.file_range(8, 13), 0..0);
+        // The copy sections stay last.
+        assert_eq!(units.last().unwrap().field, Field::Copy(None));
     }
 
     #[test]

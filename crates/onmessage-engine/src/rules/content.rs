@@ -9,7 +9,7 @@ use crate::calendar::Product;
 use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
 use crate::policy::Client;
-use crate::post::{Post, TextUnit};
+use crate::post::{Field, Post, TextUnit};
 
 /// Hits ordered by position, longest first where they start together, so
 /// that the sink keeps the longest of overlapping matches.
@@ -52,7 +52,7 @@ pub(super) fn policy_rules(ctx: &Context, units: &[TextUnit], hits: &[Hit], sink
             "{}: '{}' in {}",
             r.message,
             one_line(&text),
-            units[unit].field.describe()
+            describe(units[unit].field, sink.post)
         );
         sink.push(&r.id, r.severity, range, message, help);
     }
@@ -84,10 +84,12 @@ pub(super) fn products(
             ),
         };
         let message = format!(
-            "'{}' is the internal codename of {}",
+            "'{}'{} is the internal codename of {}",
             one_line(&hit.text),
+            in_path(hit, post),
             p.id
         );
+        let help = with_rename(hit, help);
         sink.push(
             "product.codename",
             Severity::Error,
@@ -133,7 +135,7 @@ pub(super) fn products(
             "product.undeclared",
             Severity::Warning,
             hit.range.clone(),
-            format!("'{}' names product {}, which `products` does not list", one_line(&hit.text), p.id),
+            format!("'{}'{} names product {}, which `products` does not list", one_line(&hit.text), in_path(hit, post), p.id),
             format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
         );
         if let Some(publish_at) = publish_at
@@ -148,6 +150,38 @@ pub(super) fn products(
                 help,
             );
         }
+    }
+}
+
+/// Where a hit in the post's path is: findings there sit at the file's
+/// first character, so the message names the path.
+fn in_path(hit: &Hit, post: &Post) -> String {
+    match hit.field {
+        Field::Path => format!(" in the file path {}", post.path),
+        _ => String::new(),
+    }
+}
+
+/// The help for a hit, with how to fix a file or folder name.
+fn with_rename(hit: &Hit, help: String) -> String {
+    match hit.field {
+        Field::Path => {
+            let mut chars = help.chars();
+            let first: String = chars.next().into_iter().flat_map(char::to_lowercase).collect();
+            format!(
+                "Rename the file or folder (the post id is derived from the file name and published); {first}{}",
+                chars.as_str()
+            )
+        }
+        _ => help,
+    }
+}
+
+/// A unit's field for messages; the path is named.
+fn describe(field: Field, post: &Post) -> String {
+    match field {
+        Field::Path => format!("the file path {}", post.path),
+        _ => field.describe(),
     }
 }
 
@@ -201,8 +235,8 @@ pub(super) fn clients(
                 "client.unapproved",
                 Severity::Error,
                 hit.range.clone(),
-                format!("'{}' names client {}, {problem}", one_line(&hit.text), c.id),
-                approval_help(c),
+                format!("'{}'{} names client {}, {problem}", one_line(&hit.text), in_path(hit, post), c.id),
+                with_rename(hit, approval_help(c)),
             );
         }
     }

@@ -23,7 +23,7 @@ use crate::finding::{Finding, Region, Severity};
 use crate::matcher::Matcher;
 use crate::media::ImageFile;
 use crate::policy::Policy;
-use crate::post::Post;
+use crate::post::{Field, Post};
 use crate::time::{DayBound, parse_moment};
 use crate::urls::{FoundUrl, find_urls};
 
@@ -80,11 +80,17 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
         .front
         .as_ref()
         .and_then(|f| parse_moment(&f.publish_at, &ctx.policy.timezone, DayBound::Start).ok());
-    let units = post.text_units();
+    let units = post.scanned_units();
     let hits = ctx.matcher.scan(&units);
     // Found once: the link rules read every unit's, the network rules each
-    // copy's for every network that shares it.
-    let urls: Vec<Vec<FoundUrl>> = units.iter().map(|u| find_urls(&u.text)).collect();
+    // copy's for every network that shares it. A file name is no link.
+    let urls: Vec<Vec<FoundUrl>> = units
+        .iter()
+        .map(|u| match u.field {
+            Field::Path => Vec::new(),
+            _ => find_urls(&u.text),
+        })
+        .collect();
     let copy_urls = &urls[urls.len() - post.sections.len()..];
 
     structure::headings(post, &mut sink);
