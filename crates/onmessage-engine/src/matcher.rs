@@ -35,6 +35,11 @@ pub enum Subject {
     ClientName {
         client: usize,
     },
+    /// An entry of [`Policy::phrase_sets`] (`when.terms`, `near.terms`,
+    /// `require.phrases`, `except.phrases`): matched like terms.
+    Phrase {
+        set: usize,
+    },
 }
 
 /// One match in one text unit of a post.
@@ -65,6 +70,11 @@ pub struct Matcher {
     unspaced_edges: Vec<(bool, bool)>,
     /// Per automaton pattern: every (subject, spelling) with that normal form.
     subjects: Vec<Vec<(Subject, String)>>,
+    // --- `inside_words` terms (policy, second edition) ---
+    /// Per automaton pattern: for each of `subjects`, whether it also
+    /// matches inside a longer word; `None` for the (usual) pattern whose
+    /// subjects all want whole words.
+    inside_words: Vec<Option<Vec<bool>>>,
     patterns: regex::RegexSet,
     /// Per `patterns` entry: (policy rule, index in that rule's patterns).
     pattern_owners: Vec<(usize, usize)>,
@@ -75,7 +85,8 @@ impl Matcher {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut needles: Vec<String> = Vec::new();
         let mut subjects: Vec<Vec<(Subject, String)>> = Vec::new();
-        let mut add = |spelling: &str, subject: Subject| {
+        let mut inside_words: Vec<Option<Vec<bool>>> = Vec::new();
+        let mut add_term = |spelling: &str, subject: Subject, inside: bool| {
             let needle = normalize_term(spelling);
             if needle.is_empty() {
                 return;
@@ -83,19 +94,50 @@ impl Matcher {
             let slot = *index.entry(needle.clone()).or_insert_with(|| {
                 needles.push(needle);
                 subjects.push(Vec::new());
+                inside_words.push(None);
                 subjects.len() - 1
             });
-            if !subjects[slot].iter().any(|(s, _)| *s == subject) {
-                subjects[slot].push((subject, spelling.to_string()));
+            match subjects[slot].iter().position(|(s, _)| *s == subject) {
+                Some(at) => {
+                    // The same subject spelt twice: inside words if either says so.
+                    if inside && let Some(flags) = &mut inside_words[slot] {
+                        flags[at] = true;
+                    } else if inside {
+                        let mut flags = vec![false; subjects[slot].len()];
+                        flags[at] = true;
+                        inside_words[slot] = Some(flags);
+                    }
+                }
+                None => {
+                    subjects[slot].push((subject, spelling.to_string()));
+                    match &mut inside_words[slot] {
+                        Some(flags) => flags.push(inside),
+                        None if inside => {
+                            let mut flags = vec![false; subjects[slot].len()];
+                            flags[subjects[slot].len() - 1] = true;
+                            inside_words[slot] = Some(flags);
+                        }
+                        None => {}
+                    }
+                }
             }
         };
         for (rule, r) in policy.rules.iter().enumerate() {
             for term in &r.terms {
-                add(term, Subject::Term { rule });
+                add_term(&term.text, Subject::Term { rule }, term.inside_words);
             }
         }
+        for (set, terms) in policy.phrase_sets.iter().enumerate() {
+            for term in terms {
+                add_term(&term.text, Subject::Phrase { set }, term.inside_words);
+            }
+        }
+        let mut add = |spelling: &str, subject: Subject| add_term(spelling, subject, false);
         for (product, p) in calendar.products.iter().enumerate() {
             add(&p.name, Subject::ProductName { product });
+            for alias in &p.aliases {
+                add(alias, Subject::ProductName { product });
+            }
             for codename in &p.codenames {
                 add(codename, Subject::Codename { product });
             }
@@ -146,6 +188,7 @@ impl Matcher {
             automaton,
             unspaced_edges,
             subjects,
+            inside_words,
             patterns,
             pattern_owners,
         })
@@ -158,7 +201,12 @@ impl Matcher {
         for (unit_index, unit) in units.iter().enumerate() {
             for m in scan.run(&unit.text) {
                 let (start, end) = (m.source.0 as usize, m.source.1 as usize);
-                for (subject, spelling) in &self.subjects[m.pattern.as_usize()] {
+                let inside = &self.inside_words[m.pattern.as_usize()];
+                for (i, (subject, spelling)) in self.subjects[m.pattern.as_usize()].iter().enumerate() {
+                    // A match inside a word counts only for `inside_words` terms.
+                    if !m.whole && !inside.as_ref().is_some_and(|flags| flags[i]) {
+                        continue;
+                    }
                     hits.push(Hit {
                         subject: *subject,
                         spelling: spelling.clone(),
@@ -228,6 +276,9 @@ struct Candidate {
     unspaced_end: bool,
     /// Origin of its last byte.
     last_origin: (u32, u32),
+    /// Whether it stands as whole words; only an `inside_words` pattern's
+    /// candidate may be part of a longer word.
+    whole: bool,
 }
 
 /// The state of one scan, kept across text units so they share buffers.
@@ -286,12 +337,15 @@ impl<'m> UnitScan<'m> {
             // (`℀` is `a/c`), and must begin a word unless its script is
             // written without spaces.
             let whole_start = start == 0 || self.window[(start - 1) & mask].origin != first.origin;
-            if whole_start && (unspaced_start || first.boundary) {
+            let word_start = unspaced_start || first.boundary;
+            let inside = self.matcher.inside_words[pattern.as_usize()].is_some();
+            if whole_start && (word_start || inside) {
                 self.candidates.push(Candidate {
                     pattern,
                     source: (first.origin.0, origin.1),
                     unspaced_end,
                     last_origin: origin,
+                    whole: word_start,
                 });
             }
         }
@@ -301,8 +355,14 @@ impl<'m> UnitScan<'m> {
     /// from `origin`, is another source character after a boundary.
     #[inline(never)]
     fn end_candidates(&mut self, origin: (u32, u32), boundary: bool) {
-        for candidate in self.candidates.drain(..) {
-            if origin != candidate.last_origin && (candidate.unspaced_end || boundary) {
+        let inside_words = &self.matcher.inside_words;
+        for mut candidate in self.candidates.drain(..) {
+            if origin == candidate.last_origin {
+                continue;
+            }
+            let word_end = candidate.unspaced_end || boundary;
+            if word_end || inside_words[candidate.pattern.as_usize()].is_some() {
+                candidate.whole &= word_end;
                 self.found.push(candidate);
             }
         }

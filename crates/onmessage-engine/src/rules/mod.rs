@@ -10,6 +10,7 @@ mod images;
 mod invisible;
 mod links;
 mod platforms;
+pub mod scoped;
 mod structure;
 
 use std::collections::HashMap;
@@ -87,15 +88,18 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     let copy_urls = &urls[urls.len() - post.sections.len()..];
 
     structure::headings(post, &mut sink);
-    content::policy_rules(ctx, &units, &hits, &mut sink);
     content::products(ctx, post, &hits, publish_at, &mut sink);
     content::clients(ctx, post, &hits, publish_at, &mut sink);
     platforms::limits(ctx, post, copy_urls, &mut sink);
-    platforms::disclosure(ctx, post, &hits, &mut sink);
     links::check(ctx, &units, &urls, &mut sink);
     links::schemes(post, &mut sink);
     invisible::check(&units, &mut sink);
     images::check(post, images, &mut sink);
+    // After the built-in rules, so that `when.rules` can name them, and in
+    // the order of `when.rules` among themselves.
+    scoped::policy_rules(ctx, post, &units, &urls, &hits, publish_at, &mut sink);
+    platforms::disclosure(ctx, post, &units, &urls, &hits, &mut sink);
+    scoped::builtin_severities(ctx.policy, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
     sink.findings
