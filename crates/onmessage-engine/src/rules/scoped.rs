@@ -625,3 +625,118 @@ pub fn verify(ctx: &Context) -> Vec<crate::config::ConfigError> {
     }
     errors
 }
+
+/// A policy rule's scope, requirement, exceptions and examples in plain
+/// words, for `explain` (empty for a first-edition rule without examples).
+pub fn describe(rule: &Rule) -> String {
+    let ids = |ids: &crate::policy::Ids, what: &str| match ids {
+        crate::policy::Ids::Any => format!("it is about any {what}"),
+        crate::policy::Ids::Some(list) => format!("it is about {}", list.join(" or ")),
+    };
+    let mut scope = Vec::new();
+    if let Some(platforms) = &rule.platforms {
+        let names: Vec<&str> = platforms.iter().map(|p| p.id()).collect();
+        scope.push(format!("only the copy shared on {}", names.join(", ")));
+    }
+    if let Some(audiences) = &rule.audiences {
+        scope.push(format!(
+            "only posts for {} (a post without audiences is for everyone)",
+            audiences.join(", ")
+        ));
+    }
+    if let Some(when) = &rule.when {
+        if let Some(p) = &when.products {
+            scope.push(format!("only when {}", ids(p, "product")));
+        }
+        if let Some(c) = &when.clients {
+            scope.push(format!("only when {}", ids(c, "client")));
+        }
+        if let Some(tags) = &when.tags {
+            scope.push(format!("only posts tagged {}", tags.join(" or ")));
+        }
+        if !when.rules.is_empty() {
+            scope.push(format!(
+                "only when {} also fires in the same copy",
+                when.rules.join(" or ")
+            ));
+        }
+        if when.mentions() {
+            let mut what = Vec::new();
+            if when.terms.is_some() {
+                what.push("one of the words listed under `when.terms`".to_string());
+            }
+            what.extend(when.patterns.iter().map(|p| format!("text matching `{}`", p.as_str())));
+            what.extend(when.links_to.iter().map(|l| format!("a link to {}", l.text)));
+            scope.push(format!("only when the copy mentions {}", what.join(" or ")));
+        }
+    }
+    if let Some(from) = &rule.active_from {
+        scope.push(format!("from {} on", from.text));
+    }
+    if let Some(until) = &rule.active_until {
+        scope.push(format!("until {} (not after)", until.text));
+    }
+    let mut out = String::new();
+    if !scope.is_empty() {
+        out.push_str("\nApplies to: ");
+        out.push_str(&scope.join("; "));
+        out.push_str(".\n");
+    }
+    if let Some(require) = &rule.require {
+        out.push_str(&format!(
+            "Requires: every copy in scope must contain {}{}; one finding per platform copy that lacks it.\n",
+            required_list(require),
+            require
+                .within
+                .map(|n| format!(", starting within its first {n} characters"))
+                .unwrap_or_default()
+        ));
+    }
+    if !rule.terms.is_empty() || !rule.patterns.is_empty() {
+        let mut words: Vec<String> = rule
+            .terms
+            .iter()
+            .map(|t| {
+                if t.inside_words {
+                    format!("\"{}\" (also inside longer words)", t.text)
+                } else {
+                    format!("\"{}\"", t.text)
+                }
+            })
+            .collect();
+        words.extend(rule.patterns.iter().map(|p| format!("text matching `{}`", p.as_str())));
+        if !scope.is_empty() || rule.except.is_some() || rule.near.is_some() {
+            out.push_str(&format!("Finds: {}.\n", words.join(", ")));
+        }
+    }
+    if let Some(near) = &rule.near {
+        out.push_str(&format!(
+            "A word counts only with another listed under `near.terms` within {} characters.\n",
+            near.within
+        ));
+    }
+    if let Some(except) = &rule.except {
+        let mut what = Vec::new();
+        if except.phrases.is_some() {
+            what.push("inside an exception phrase listed under `except.phrases`".to_string());
+        }
+        what.extend(except.links_to.iter().map(|l| format!("inside a link to {}", l.text)));
+        out.push_str(&format!("Does not count: a match {}.\n", what.join(" or ")));
+    }
+    let examples = &rule.examples;
+    if !examples.matches.is_empty() || !examples.no_match.is_empty() {
+        let fires = if rule.require.is_some() {
+            "fires (lacks what is required)"
+        } else {
+            "fires"
+        };
+        out.push_str("\nExamples (checked on every run):\n");
+        for e in &examples.matches {
+            out.push_str(&format!("  {fires}: \"{}\"\n", one_line(&e.text)));
+        }
+        for e in &examples.no_match {
+            out.push_str(&format!("  does not fire: \"{}\"\n", one_line(&e.text)));
+        }
+    }
+    out
+}
