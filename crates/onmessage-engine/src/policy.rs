@@ -737,19 +737,19 @@ impl Compile<'_> {
                 format!("rule `{}` has neither `terms`/`patterns` nor `require`, so it can never fire", r.id),
             );
         }
-        if r.near.is_some() && r.terms.is_empty() {
+        // `near` qualifies matches of the rule's terms and of its
+        // `when.terms`: without either it would have nothing to qualify.
+        let when_terms = r
+            .when
+            .as_ref()
+            .is_some_and(|w| w.terms.as_ref().is_some_and(|t| !t.is_empty()));
+        if r.near.is_some() && r.terms.is_empty() && !when_terms {
             self.key_error(
                 &format!("{base}/near"),
                 format!(
-                    "rule `{}` has `near` but no `terms`: `near` says how close another word must be to one of the rule's terms",
+                    "rule `{}` has `near` but no `terms` (nor `when.terms`): `near` says how close another word must be to one of the rule's terms",
                     r.id
                 ),
-            );
-        }
-        if r.except.is_some() && r.require.is_some() {
-            self.key_error(
-                &format!("{base}/except"),
-                format!("rule `{}` requires something: `except` only qualifies matches of terms and patterns", r.id),
             );
         }
         let when = r.when.as_ref().map(|w| self.when(w, &format!("{base}/when")));
