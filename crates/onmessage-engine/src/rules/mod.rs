@@ -97,8 +97,16 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     images::check(post, images, &mut sink);
     // After the built-in rules, so that `when.rules` can name them, and in
     // the order of `when.rules` among themselves.
-    scoped::policy_rules(ctx, post, &units, &urls, &hits, publish_at, &mut sink);
-    platforms::disclosure(ctx, post, &units, &urls, &hits, &mut sink);
+    let view = scoped::View::new(
+        ctx,
+        &units,
+        &urls,
+        units.len() - post.sections.len(),
+        &post.text,
+        &hits,
+    );
+    scoped::policy_rules(ctx, post, &view, &hits, publish_at, &mut sink);
+    platforms::disclosure(ctx, post, &view, &hits, &mut sink);
     scoped::builtin_severities(ctx.policy, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);

@@ -7,7 +7,7 @@ use crate::matcher::{Hit, Subject};
 use crate::measure::{self, hashtags};
 use crate::platform::Platform;
 use crate::policy::DisclosureRequired;
-use crate::post::{Post, Section, TextUnit};
+use crate::post::{Post, Section};
 use crate::share::shared_text;
 use crate::urls::{FoundUrl, find_urls};
 
@@ -171,8 +171,7 @@ fn overflow_offset(platform: Platform, copy: &str, limit: usize) -> usize {
 pub(super) fn disclosure(
     ctx: &Context,
     post: &Post,
-    units: &[TextUnit],
-    urls: &[Vec<FoundUrl>],
+    view: &scoped::View,
     hits: &[Hit],
     sink: &mut Sink,
 ) {
@@ -183,7 +182,6 @@ pub(super) fn disclosure(
         .iter()
         .any(|h| matches!(h.subject, Subject::ProductName { .. }));
     // `required_when: {when…}`: the post-level part once, the mentions per copy.
-    let view;
     let required_in: Box<dyn Fn(usize) -> bool + '_> = match &disclosure.required_when {
         DisclosureRequired::Always => Box::new(|_| true),
         DisclosureRequired::Product => {
@@ -194,9 +192,6 @@ pub(super) fn disclosure(
             if !scoped::post_conditions(when, post, hits, ctx) {
                 return;
             }
-            let first_copy = units.len() - post.sections.len();
-            view = scoped::View::new(ctx, units, urls, first_copy, &post.text, hits);
-            let view = &view;
             Box::new(move |copy| view.mentions(None, when, Some(copy)))
         }
     };

@@ -283,15 +283,13 @@ fn allowed(post: &Post, policy: &Policy, rule: &str) -> bool {
 pub(super) fn policy_rules(
     ctx: &Context,
     post: &Post,
-    units: &[TextUnit],
-    urls: &[Vec<FoundUrl>],
+    view: &View,
     hits: &[Hit],
     publish_at: Option<Timestamp>,
     sink: &mut Sink,
 ) {
     let policy = ctx.policy;
-    let first_copy = units.len() - post.sections.len();
-    let view = View::new(ctx, units, urls, first_copy, &post.text, hits);
+    let first_copy = view.first_copy;
 
     let mut candidates: Vec<usize> = view.matches.keys().copied().collect();
     candidates.extend(policy.always_judged.iter().copied());
@@ -304,7 +302,7 @@ pub(super) fn policy_rules(
     for r in candidates {
         let rule = &policy.rules[r];
         if !rule.is_scoped() && rule.require.is_none() {
-            push_matches(&view, rule, &view.matches[&r], sink);
+            push_matches(view, rule, &view.matches[&r], sink);
             continue;
         }
         let Some(front) = &post.front else { continue };
@@ -420,7 +418,7 @@ pub(super) fn policy_rules(
             }
         }
         let kept: Vec<&RuleMatch> = kept;
-        push_matches_ref(&view, rule, &kept, sink);
+        push_matches_ref(view, rule, &kept, sink);
     }
 }
 
