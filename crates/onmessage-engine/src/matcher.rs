@@ -202,7 +202,9 @@ impl Matcher {
             for m in scan.run(&unit.text) {
                 let (start, end) = (m.source.0 as usize, m.source.1 as usize);
                 let inside = &self.inside_words[m.pattern.as_usize()];
-                for (i, (subject, spelling)) in self.subjects[m.pattern.as_usize()].iter().enumerate() {
+                for (i, (subject, spelling)) in
+                    self.subjects[m.pattern.as_usize()].iter().enumerate()
+                {
                     // A match inside a word counts only for `inside_words` terms.
                     if !m.whole && !inside.as_ref().is_some_and(|flags| flags[i]) {
                         continue;

@@ -620,17 +620,16 @@ impl Policy {
             .filter(|&i| rules[i].require.is_some())
             .collect();
 
-        let disclosure = file
-            .disclosure
-            .as_ref()
-            .map(|d| compile.disclosure(d));
+        let disclosure = file.disclosure.as_ref().map(|d| compile.disclosure(d));
 
         let mut builtins = BTreeMap::new();
         for (id, b) in &file.builtins {
             let pointer = format!("/builtins/{}", id.replace('~', "~0").replace('/', "~1"));
             if !builtin_ids.contains(&id.as_str()) {
                 let message = if index.contains_key(id.as_str()) {
-                    format!("`{id}` is a policy rule: set its severity in its own entry under `rules`")
+                    format!(
+                        "`{id}` is a policy rule: set its severity in its own entry under `rules`"
+                    )
                 } else {
                     format!("`{id}` is not a built-in rule; `cargo xtask explain` lists them")
                 };
@@ -734,7 +733,10 @@ impl Compile<'_> {
         if !has_matches && r.require.is_none() {
             self.error(
                 base,
-                format!("rule `{}` has neither `terms`/`patterns` nor `require`, so it can never fire", r.id),
+                format!(
+                    "rule `{}` has neither `terms`/`patterns` nor `require`, so it can never fire",
+                    r.id
+                ),
             );
         }
         // `near` qualifies matches of the rule's terms and of its
@@ -752,7 +754,10 @@ impl Compile<'_> {
                 ),
             );
         }
-        let when = r.when.as_ref().map(|w| self.when(w, &format!("{base}/when")));
+        let when = r
+            .when
+            .as_ref()
+            .map(|w| self.when(w, &format!("{base}/when")));
         let require = r.require.as_ref().map(|q| {
             let at = format!("{base}/require");
             if q.phrases.is_empty() && q.patterns.is_empty() && q.links_to.is_empty() {
@@ -769,7 +774,13 @@ impl Compile<'_> {
         });
         let except = r.except.as_ref().map(|e| {
             let at = format!("{base}/except");
-            let phrases = self.phrase_set(&e.phrases.iter().map(|p| TermFile::Plain(p.clone())).collect::<Vec<_>>(), &format!("{at}/phrases"));
+            let phrases = self.phrase_set(
+                &e.phrases
+                    .iter()
+                    .map(|p| TermFile::Plain(p.clone()))
+                    .collect::<Vec<_>>(),
+                &format!("{at}/phrases"),
+            );
             Except {
                 phrases,
                 links_to: self.links(&e.links_to, &format!("{at}/links_to")),
@@ -782,22 +793,41 @@ impl Compile<'_> {
                 within: n.within,
             })
         });
-        let active_from = r.active_from.as_ref().map(|a| self.active(a, &format!("{base}/active_from")));
-        let active_until = r.active_until.as_ref().map(|a| self.active(a, &format!("{base}/active_until")));
+        let active_from = r
+            .active_from
+            .as_ref()
+            .map(|a| self.active(a, &format!("{base}/active_from")));
+        let active_until = r
+            .active_until
+            .as_ref()
+            .map(|a| self.active(a, &format!("{base}/active_until")));
         if let (
-            Some(Activation { at: Active::At(from), .. }),
-            Some(Activation { at: Active::At(until), .. }),
+            Some(Activation {
+                at: Active::At(from),
+                ..
+            }),
+            Some(Activation {
+                at: Active::At(until),
+                ..
+            }),
         ) = (&active_from, &active_until)
             && until <= from
         {
-            self.error(&format!("{base}/active_until"), format!("rule `{}` stops being active before it starts", r.id));
+            self.error(
+                &format!("{base}/active_until"),
+                format!("rule `{}` stops being active before it starts", r.id),
+            );
         }
         let example = |kind: &str, list: &[String], this: &Self| -> Vec<Example> {
             list.iter()
                 .enumerate()
                 .map(|(j, text)| {
                     let pos = this.pos(&format!("{base}/examples/{kind}/{j}"));
-                    Example { text: text.clone(), line: pos.line, column: pos.column }
+                    Example {
+                        text: text.clone(),
+                        line: pos.line,
+                        column: pos.column,
+                    }
                 })
                 .collect()
         };
@@ -836,8 +866,14 @@ impl Compile<'_> {
                 .terms
                 .as_ref()
                 .and_then(|t| self.phrase_set(t, &format!("{at}/terms"))),
-            patterns: self.patterns(w.patterns.as_deref().unwrap_or(&[]), &format!("{at}/patterns")),
-            links_to: self.links(w.links_to.as_deref().unwrap_or(&[]), &format!("{at}/links_to")),
+            patterns: self.patterns(
+                w.patterns.as_deref().unwrap_or(&[]),
+                &format!("{at}/patterns"),
+            ),
+            links_to: self.links(
+                w.links_to.as_deref().unwrap_or(&[]),
+                &format!("{at}/links_to"),
+            ),
         }
     }
 
@@ -846,7 +882,9 @@ impl Compile<'_> {
             None | Some(RequiredWhenFile::Keyword(DisclosureKeyword::Product)) => {
                 DisclosureRequired::Product
             }
-            Some(RequiredWhenFile::Keyword(DisclosureKeyword::Always)) => DisclosureRequired::Always,
+            Some(RequiredWhenFile::Keyword(DisclosureKeyword::Always)) => {
+                DisclosureRequired::Always
+            }
             Some(RequiredWhenFile::When(w)) => {
                 if w.rules.as_ref().is_some_and(|r| !r.is_empty()) {
                     self.key_error(
@@ -876,7 +914,10 @@ impl Compile<'_> {
                         TermFile::Plain(_) => format!("{at}/{j}"),
                         TermFile::Spelled { .. } => format!("{at}/{j}/term"),
                     };
-                    self.error(&pointer, format!("term `{}` has no letters or digits to match", term.text));
+                    self.error(
+                        &pointer,
+                        format!("term `{}` has no letters or digits to match", term.text),
+                    );
                 }
                 term
             })
@@ -912,11 +953,16 @@ impl Compile<'_> {
         let position = (pos.line, pos.column);
         match a {
             ActiveFile::Date(text) => {
-                let moment = parse_moment(text, self.timezone, DayBound::Start).unwrap_or_else(|e| {
-                    self.error(at, e);
-                    Timestamp::UNIX_EPOCH
-                });
-                Activation { at: Active::At(moment), text: text.clone(), position }
+                let moment =
+                    parse_moment(text, self.timezone, DayBound::Start).unwrap_or_else(|e| {
+                        self.error(at, e);
+                        Timestamp::UNIX_EPOCH
+                    });
+                Activation {
+                    at: Active::At(moment),
+                    text: text.clone(),
+                    position,
+                }
             }
             ActiveFile::Product { product } => Activation {
                 at: Active::Product(product.clone()),

@@ -354,9 +354,13 @@ fn a_new_requirement_that_blocks_old_posts_shows_in_the_impact() {
     let repo = Repo::new();
     repo.write(
         "content/posts/opinion.md",
-        &post("Opinion", "Design docs save weeks.").replace("status: draft\n", "status: draft\ntags: [opinion]\n"),
+        &post("Opinion", "Design docs save weeks.")
+            .replace("status: draft\n", "status: draft\ntags: [opinion]\n"),
     );
-    repo.write("content/posts/news.md", &post("News", "Design docs save weeks."));
+    repo.write(
+        "content/posts/news.md",
+        &post("News", "Design docs save weeks."),
+    );
     repo.commit("base");
     repo.mark_base();
     let policy = std::fs::read_to_string(repo.root.join("policies/policy.yaml")).unwrap();
@@ -372,7 +376,11 @@ fn a_new_requirement_that_blocks_old_posts_shows_in_the_impact() {
     assert_eq!(code, 1, "{report}");
     assert_eq!(
         findings(&report),
-        vec![("voice.own-views".into(), "content/posts/opinion.md".into(), false)]
+        vec![(
+            "voice.own-views".into(),
+            "content/posts/opinion.md".into(),
+            false
+        )]
     );
     let impact = &report["impact"];
     assert_eq!(

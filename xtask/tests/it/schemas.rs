@@ -115,10 +115,16 @@ fn spec_second_edition_rule_validates_and_loads() {
     );
     let calendar = "version: 1\nproducts:\n  - {id: black-friday-ad, name: Black Friday Ad, announce_at: 2026-11-27}\n";
     let setup = load_config(&policy, calendar);
-    let r = setup.policy.rule("offers.disclaimer").expect("the SPEC's rule");
+    let r = setup
+        .policy
+        .rule("offers.disclaimer")
+        .expect("the SPEC's rule");
     let require = r.require.as_ref().expect("require");
     assert_eq!(require.within, Some(210));
-    assert_eq!(require.phrase_texts, ["See store for details", "Terms apply"]);
+    assert_eq!(
+        require.phrase_texts,
+        ["See store for details", "Terms apply"]
+    );
     assert_eq!(require.links_to[0].host, "bestbuy.com");
     assert_eq!(require.links_to[0].path, "/terms");
     let when = r.when.as_ref().expect("when");

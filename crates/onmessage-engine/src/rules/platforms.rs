@@ -258,7 +258,11 @@ pub(super) fn disclosure(
         let in_run = |at: usize| runs.iter().any(|r| r.contains(&at));
         let Some(&(at, end)) = found.iter().find(|(at, _)| !in_run(*at)) else {
             let trailing = runs.last().is_some_and(|r| copy[r.end..].trim().is_empty());
-            let where_ = if trailing { "at the end" } else { "in the middle of the copy" };
+            let where_ = if trailing {
+                "at the end"
+            } else {
+                "in the middle of the copy"
+            };
             sink.push_each(
                 "disclosure.buried",
                 Severity::Warning,
@@ -317,7 +321,9 @@ fn find_phrases_in(text: &str, lower_text: &str, phrase: &str) -> Vec<usize> {
 /// First occurrence of `phrase` standing as its own word.
 #[cfg(test)]
 fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    find_phrases_in(text, &text.to_lowercase(), phrase).first().copied()
+    find_phrases_in(text, &text.to_lowercase(), phrase)
+        .first()
+        .copied()
 }
 
 /// Every run of at least `BURIED_RUN` hashtags in a row (only white space

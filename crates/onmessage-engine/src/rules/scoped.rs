@@ -181,20 +181,20 @@ impl<'a> View<'a> {
         let text = &self.units[unit].text;
         let lead = text.len() - text.trim_start().len();
         let starts_within = |offset: usize| {
-            require.within.is_none_or(|n| {
-                offset >= lead && text[lead..offset].chars().count() < n
-                    || offset < lead
-            })
+            require
+                .within
+                .is_none_or(|n| offset < lead || text[lead..offset].chars().count() < n)
         };
         let unit_start = self.units[unit].file_range(0, 0).start;
-        let phrase = self.phrase_hits(require.phrases).iter().any(|h| {
-            h.unit == unit && starts_within(h.range.start.saturating_sub(unit_start))
-        });
+        let phrase = self
+            .phrase_hits(require.phrases)
+            .iter()
+            .any(|h| h.unit == unit && starts_within(h.range.start.saturating_sub(unit_start)));
         phrase
-            || require
-                .patterns
-                .iter()
-                .any(|re| re.find_iter(text).any(|m| !m.is_empty() && starts_within(m.start())))
+            || require.patterns.iter().any(|re| {
+                re.find_iter(text)
+                    .any(|m| !m.is_empty() && starts_within(m.start()))
+            })
             || self.urls[unit]
                 .iter()
                 .any(|url| starts_within(url.range.start) && links_to(&require.links_to, url, text))
@@ -340,7 +340,9 @@ pub(super) fn policy_rules(
             }
         }
         // Copy-level `when`: mentions and other rules' findings.
-        let holds = |copy: Option<usize>, regions: &mut Option<Vec<crate::finding::Region>>, sink: &Sink| {
+        let holds = |copy: Option<usize>,
+                     regions: &mut Option<Vec<crate::finding::Region>>,
+                     sink: &Sink| {
             let Some(when) = &rule.when else { return true };
             if !view.mentions(Some(rule), when, copy) {
                 return false;
@@ -357,9 +359,9 @@ pub(super) fn policy_rules(
                 });
                 sink.findings.iter().filter(|f| &f.rule == id).any(|f| {
                     let at = (f.region.line, f.region.column);
-                    let copy_of = regions.iter().position(|g| {
-                        (g.line, g.column) <= at && at <= (g.end_line, g.end_column)
-                    });
+                    let copy_of = regions
+                        .iter()
+                        .position(|g| (g.line, g.column) <= at && at <= (g.end_line, g.end_column));
                     copy_of.is_none() || copy_of == copy
                 })
             })
@@ -367,7 +369,9 @@ pub(super) fn policy_rules(
         if let Some(require) = &rule.require {
             let mut judged: Vec<(usize, bool)> = Vec::new();
             for &p in &platforms {
-                let Some(i) = post.copy_index_for(p) else { continue };
+                let Some(i) = post.copy_index_for(p) else {
+                    continue;
+                };
                 let ok = match judged.iter().find(|(c, _)| *c == i) {
                     Some(&(_, ok)) => ok,
                     None => {
@@ -384,24 +388,38 @@ pub(super) fn policy_rules(
                 let copy = post.copy(section);
                 let lead = copy.len() - copy.trim_start().len();
                 let range = match copy[lead..].chars().next() {
-                    Some(c) => section.range.start + lead..section.range.start + lead + c.len_utf8(),
+                    Some(c) => {
+                        section.range.start + lead..section.range.start + lead + c.len_utf8()
+                    }
                     None => post.front_range("/platforms", true),
                 };
                 sink.push_each(
                     &rule.id,
                     rule.severity,
                     range,
-                    format!("{}: the {} copy lacks {}", rule.message, p.id(), required_what(rule, require)),
-                    format!("{} (`cargo xtask explain {}` says why)", require_help(require), rule.id),
+                    format!(
+                        "{}: the {} copy lacks {}",
+                        rule.message,
+                        p.id(),
+                        required_what(rule, require)
+                    ),
+                    format!(
+                        "{} (`cargo xtask explain {}` says why)",
+                        require_help(require),
+                        rule.id
+                    ),
                 );
             }
             continue;
         }
-        let Some(matches) = view.matches.get(&r) else { continue };
-        let mut copy_holds: Vec<Option<bool>> = vec![None; post.sections.len()];
-        let mut copy_ok = |i: usize, regions: &mut Option<Vec<crate::finding::Region>>, sink: &Sink| {
-            in_scope[i] && *copy_holds[i].get_or_insert_with(|| holds(Some(i), regions, sink))
+        let Some(matches) = view.matches.get(&r) else {
+            continue;
         };
+        let mut copy_holds: Vec<Option<bool>> = vec![None; post.sections.len()];
+        let mut copy_ok =
+            |i: usize, regions: &mut Option<Vec<crate::finding::Region>>, sink: &Sink| {
+                in_scope[i] && *copy_holds[i].get_or_insert_with(|| holds(Some(i), regions, sink))
+            };
         let mut kept = Vec::new();
         for m in matches {
             let counts = if view.is_front(m.unit) {
@@ -458,8 +476,18 @@ pub fn required_list(require: &Require) -> String {
         .iter()
         .map(|p| format!("\"{p}\""))
         .collect();
-    items.extend(require.patterns.iter().map(|p| format!("text matching `{}`", p.as_str())));
-    items.extend(require.links_to.iter().map(|l| format!("a link to {}", l.text)));
+    items.extend(
+        require
+            .patterns
+            .iter()
+            .map(|p| format!("text matching `{}`", p.as_str())),
+    );
+    items.extend(
+        require
+            .links_to
+            .iter()
+            .map(|l| format!("a link to {}", l.text)),
+    );
     match items.len() {
         0 => String::new(),
         1 => items.remove(0),
@@ -563,7 +591,10 @@ pub fn verify(ctx: &Context) -> Vec<crate::config::ConfigError> {
     };
     let mut errors = Vec::new();
     for rule in &ctx.policy.rules {
-        for a in [&rule.active_from, &rule.active_until].into_iter().flatten() {
+        for a in [&rule.active_from, &rule.active_until]
+            .into_iter()
+            .flatten()
+        {
             if let Active::Product(id) = &a.at
                 && ctx.calendar.product(id).is_none()
             {
@@ -617,7 +648,10 @@ pub fn verify(ctx: &Context) -> Vec<crate::config::ConfigError> {
             errors.push(at(
                 example.line,
                 example.column,
-                format!("rule `{}`: the `{kind}` example \"{text}\" fails: {why}", rule.id),
+                format!(
+                    "rule `{}`: the `{kind}` example \"{text}\" fails: {why}",
+                    rule.id
+                ),
             ));
         }
     }
@@ -663,8 +697,16 @@ pub fn describe(rule: &Rule) -> String {
             if when.terms.is_some() {
                 what.push("one of the words listed under `when.terms`".to_string());
             }
-            what.extend(when.patterns.iter().map(|p| format!("text matching `{}`", p.as_str())));
-            what.extend(when.links_to.iter().map(|l| format!("a link to {}", l.text)));
+            what.extend(
+                when.patterns
+                    .iter()
+                    .map(|p| format!("text matching `{}`", p.as_str())),
+            );
+            what.extend(
+                when.links_to
+                    .iter()
+                    .map(|l| format!("a link to {}", l.text)),
+            );
             scope.push(format!("only when the copy mentions {}", what.join(" or ")));
         }
     }
@@ -702,7 +744,11 @@ pub fn describe(rule: &Rule) -> String {
                 }
             })
             .collect();
-        words.extend(rule.patterns.iter().map(|p| format!("text matching `{}`", p.as_str())));
+        words.extend(
+            rule.patterns
+                .iter()
+                .map(|p| format!("text matching `{}`", p.as_str())),
+        );
         if !scope.is_empty() || rule.except.is_some() || rule.near.is_some() {
             out.push_str(&format!("Finds: {}.\n", words.join(", ")));
         }
@@ -718,7 +764,12 @@ pub fn describe(rule: &Rule) -> String {
         if except.phrases.is_some() {
             what.push("inside an exception phrase listed under `except.phrases`".to_string());
         }
-        what.extend(except.links_to.iter().map(|l| format!("inside a link to {}", l.text)));
+        what.extend(
+            except
+                .links_to
+                .iter()
+                .map(|l| format!("inside a link to {}", l.text)),
+        );
         out.push_str(&format!("Does not count: a match {}.\n", what.join(" or ")));
     }
     let examples = &rule.examples;
