@@ -587,6 +587,7 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                 if let Some(help) = &r.help {
                     out.push_str(&format!("\nHow to fix: {help}\n"));
                 }
+                out.push_str(&onmessage_engine::rules::scoped::describe(r));
             } else {
                 return cannot_run(&format!(
                     "no rule `{id}`; run `cargo xtask explain` to list the rules"

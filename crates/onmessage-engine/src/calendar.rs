@@ -25,8 +25,25 @@ struct ProductFile {
     id: String,
     name: String,
     #[serde(default)]
-    codenames: Vec<String>,
+    codenames: Vec<CodenameFile>,
+    #[serde(default)]
+    aliases: Vec<String>,
     announce_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CodenameFile {
+    Name(String),
+    Dated { name: String, public_at: String },
+}
+
+impl CodenameFile {
+    fn name(&self) -> &str {
+        match self {
+            CodenameFile::Name(name) | CodenameFile::Dated { name, .. } => name,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +59,12 @@ pub struct Product {
     pub id: String,
     pub name: String,
     pub codenames: Vec<String>,
+    /// Per codename: from when it may be named (`public_at`); `None`: never.
+    pub codenames_public_at: Vec<Option<Timestamp>>,
+    /// Per codename: `public_at` as written, for messages.
+    pub codenames_public_text: Vec<Option<String>>,
+    /// More public names, gated like `name`.
+    pub aliases: Vec<String>,
     /// `None`: not announced, embargoed indefinitely.
     pub announce_at: Option<Timestamp>,
     pub announce_text: Option<String>,
@@ -50,6 +73,21 @@ pub struct Product {
 impl Product {
     pub fn is_announced_at(&self, at: Timestamp) -> bool {
         self.announce_at.is_some_and(|a| a <= at)
+    }
+
+    /// Whether the codename spelt `spelling` (one of `codenames`) may be
+    /// named at `at`: its `public_at` has come (that moment included). A
+    /// public codename does not announce its product.
+    pub fn codename_is_public_at(&self, spelling: &str, at: Timestamp) -> bool {
+        self.codenames
+            .iter()
+            .zip(&self.codenames_public_at)
+            .any(|(name, public)| name == spelling && public.is_some_and(|p| p <= at))
+    }
+
+    /// The public name and every alias.
+    pub fn public_names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
 }
 
@@ -120,11 +158,18 @@ impl Calendar {
             }
             let spellings = std::iter::once((p.name.as_str(), format!("/products/{i}/name")))
                 .chain(
-                    p.codenames
+                    p.aliases
                         .iter()
                         .enumerate()
-                        .map(|(j, c)| (c.as_str(), format!("/products/{i}/codenames/{j}"))),
-                );
+                        .map(|(j, a)| (a.as_str(), format!("/products/{i}/aliases/{j}"))),
+                )
+                .chain(p.codenames.iter().enumerate().map(|(j, c)| {
+                    let pointer = match c {
+                        CodenameFile::Name(_) => format!("/products/{i}/codenames/{j}"),
+                        CodenameFile::Dated { .. } => format!("/products/{i}/codenames/{j}/name"),
+                    };
+                    (c.name(), pointer)
+                }));
             for (spelling, pointer) in spellings {
                 let key = normalize_term(spelling);
                 if key.is_empty() {
@@ -159,10 +204,31 @@ impl Calendar {
                     &mut errors,
                 )
             });
+            let mut codenames_public_at = Vec::with_capacity(p.codenames.len());
+            let mut codenames_public_text = Vec::with_capacity(p.codenames.len());
+            for (j, c) in p.codenames.iter().enumerate() {
+                let (at, text) = match c {
+                    CodenameFile::Name(_) => (None, None),
+                    CodenameFile::Dated { public_at, .. } => (
+                        moment(
+                            public_at,
+                            format!("/products/{i}/codenames/{j}/public_at"),
+                            DayBound::Start,
+                            &mut errors,
+                        ),
+                        Some(public_at.clone()),
+                    ),
+                };
+                codenames_public_at.push(at);
+                codenames_public_text.push(text);
+            }
             products.push(Product {
                 id: p.id.clone(),
                 name: p.name.clone(),
-                codenames: p.codenames.clone(),
+                codenames: p.codenames.iter().map(|c| c.name().to_string()).collect(),
+                codenames_public_at,
+                codenames_public_text,
+                aliases: p.aliases.clone(),
                 announce_at,
                 announce_text: p.announce_at.clone(),
             });

@@ -84,11 +84,18 @@ impl Setup {
         let calendar = Calendar::parse(calendar_bytes, &policy)
             .map_err(|e| with_source_lines(e, calendar_bytes))?;
         let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;
-        Ok(Setup {
+        let setup = Setup {
             policy,
             calendar,
             matcher,
-        })
+        };
+        // Second edition: references to the calendar, and every rule's
+        // examples, checked on every run.
+        let problems = rules::scoped::verify(&setup.context());
+        if !problems.is_empty() {
+            return Err(with_source_lines(problems, policy_bytes));
+        }
+        Ok(setup)
     }
 }
 

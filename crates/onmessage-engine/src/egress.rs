@@ -128,11 +128,11 @@ impl<'a> Egress<'a> {
         let calendar = &self.setup.calendar;
         for hit in self.setup.matcher.scan(&units) {
             let what = match hit.subject {
-                // Codenames are never public (a later `public_at` would be
-                // judged here, at `now`).
+                // A codename with a `public_at` that has come may be named.
                 Subject::Codename { product } => calendar
                     .products
                     .get(product)
+                    .filter(|p| !p.codename_is_public_at(&hit.spelling, self.now))
                     .map(|p| format!("a codename of product {}", p.id)),
                 Subject::ProductName { product } => calendar
                     .products
@@ -146,7 +146,7 @@ impl<'a> Egress<'a> {
                     .get(client)
                     .filter(|c| c.approved_until.is_none_or(|until| self.now >= until))
                     .map(|c| format!("the name of client {}, not approved at --now", c.id)),
-                Subject::Term { .. } => None,
+                Subject::Term { .. } | Subject::Phrase { .. } => None,
             };
             if let Some(what) = what {
                 leaks.push(leak(what, hit.spelling.clone(), &hit.text, hit.range.start));

@@ -35,6 +35,11 @@ pub enum Subject {
     ClientName {
         client: usize,
     },
+    /// An entry of [`Policy::phrase_sets`] (`when.terms`, `near.terms`,
+    /// `require.phrases`, `except.phrases`): matched like terms.
+    Phrase {
+        set: usize,
+    },
 }
 
 /// One match in one text unit of a post.
@@ -73,6 +78,11 @@ pub struct Matcher {
     unspaced_edges: Vec<(bool, bool)>,
     /// Per automaton pattern: every (subject, spelling) with that normal form.
     subjects: Vec<Vec<(Subject, String)>>,
+    // --- `inside_words` terms (policy, second edition) ---
+    /// Per automaton pattern: for each of `subjects`, whether it also
+    /// matches inside a longer word; `None` for the (usual) pattern whose
+    /// subjects all want whole words.
+    inside_words: Vec<Option<Vec<bool>>>,
     patterns: regex::RegexSet,
     /// Per `patterns` entry: (policy rule, index in that rule's patterns).
     pattern_owners: Vec<(usize, usize)>,
@@ -86,7 +96,8 @@ impl Matcher {
         let mut index: HashMap<Needle, usize> = HashMap::new();
         let mut needles: Vec<Needle> = Vec::new();
         let mut subjects: Vec<Vec<(Subject, String)>> = Vec::new();
-        let mut add = |spelling: &str, subject: Subject| {
+        let mut inside_words: Vec<Option<Vec<bool>>> = Vec::new();
+        let mut add_term = |spelling: &str, subject: Subject, inside: bool| {
             let needle = Needle::new(spelling);
             if needle.text.is_empty() {
                 return;
@@ -94,19 +105,50 @@ impl Matcher {
             let slot = *index.entry(needle.clone()).or_insert_with(|| {
                 needles.push(needle);
                 subjects.push(Vec::new());
+                inside_words.push(None);
                 subjects.len() - 1
             });
-            if !subjects[slot].iter().any(|(s, _)| *s == subject) {
-                subjects[slot].push((subject, spelling.to_string()));
+            match subjects[slot].iter().position(|(s, _)| *s == subject) {
+                Some(at) => {
+                    // The same subject spelt twice: inside words if either says so.
+                    if inside && let Some(flags) = &mut inside_words[slot] {
+                        flags[at] = true;
+                    } else if inside {
+                        let mut flags = vec![false; subjects[slot].len()];
+                        flags[at] = true;
+                        inside_words[slot] = Some(flags);
+                    }
+                }
+                None => {
+                    subjects[slot].push((subject, spelling.to_string()));
+                    match &mut inside_words[slot] {
+                        Some(flags) => flags.push(inside),
+                        None if inside => {
+                            let mut flags = vec![false; subjects[slot].len()];
+                            flags[subjects[slot].len() - 1] = true;
+                            inside_words[slot] = Some(flags);
+                        }
+                        None => {}
+                    }
+                }
             }
         };
         for (rule, r) in policy.rules.iter().enumerate() {
             for term in &r.terms {
-                add(term, Subject::Term { rule });
+                add_term(&term.text, Subject::Term { rule }, term.inside_words);
             }
         }
+        for (set, terms) in policy.phrase_sets.iter().enumerate() {
+            for term in terms {
+                add_term(&term.text, Subject::Phrase { set }, term.inside_words);
+            }
+        }
+        let mut add = |spelling: &str, subject: Subject| add_term(spelling, subject, false);
         for (product, p) in calendar.products.iter().enumerate() {
             add(&p.name, Subject::ProductName { product });
+            for alias in &p.aliases {
+                add(alias, Subject::ProductName { product });
+            }
             for codename in &p.codenames {
                 add(codename, Subject::Codename { product });
             }
@@ -175,6 +217,7 @@ impl Matcher {
             needles,
             unspaced_edges,
             subjects,
+            inside_words,
             patterns,
             pattern_owners,
         })
@@ -187,7 +230,14 @@ impl Matcher {
         for (unit_index, unit) in units.iter().enumerate() {
             for m in scan.run(&unit.text) {
                 let (start, end) = (m.source.0 as usize, m.source.1 as usize);
-                for (subject, spelling) in &self.subjects[m.pattern.as_usize()] {
+                let inside = &self.inside_words[m.pattern.as_usize()];
+                for (i, (subject, spelling)) in
+                    self.subjects[m.pattern.as_usize()].iter().enumerate()
+                {
+                    // A match inside a word counts only for `inside_words` terms.
+                    if !m.whole && !inside.as_ref().is_some_and(|flags| flags[i]) {
+                        continue;
+                    }
                     hits.push(Hit {
                         subject: *subject,
                         spelling: spelling.clone(),
@@ -259,6 +309,9 @@ struct Candidate {
     source: (u32, u32),
     /// Whether its last character needs no word boundary after it.
     unspaced_end: bool,
+    /// Whether it stands as whole words; only an `inside_words` pattern's
+    /// candidate may be part of a longer word.
+    whole: bool,
 }
 
 /// The state of one scan, kept across text units so they share buffers.
@@ -319,12 +372,15 @@ impl<'m> UnitScan<'m> {
             // (`℀` is `a/c`), and must begin a word unless its script is
             // written without spaces.
             let whole_start = first.flags & JOINED == 0;
-            if whole_start && (unspaced_start || first.flags & EDGE != 0) {
+            let word_start = unspaced_start || first.flags & EDGE != 0;
+            let inside = self.matcher.inside_words[pattern.as_usize()].is_some();
+            if whole_start && (word_start || inside) {
                 self.candidates.push(Candidate {
                     pattern,
                     start,
                     source: (first.origin.0, origin.1),
                     unspaced_end,
+                    whole: word_start,
                 });
             }
         }
@@ -337,10 +393,14 @@ impl<'m> UnitScan<'m> {
     fn end_candidates(&mut self, flags: u8) {
         let mask = self.window.len() - 1;
         let mut candidates = std::mem::take(&mut self.candidates);
-        for candidate in candidates.drain(..) {
-            if flags & JOINED != 0 || !(candidate.unspaced_end || flags & EDGE != 0) {
+        let inside_words = &self.matcher.inside_words;
+        for mut candidate in candidates.drain(..) {
+            let word_end = candidate.unspaced_end || flags & EDGE != 0;
+            let inside = inside_words[candidate.pattern.as_usize()].is_some();
+            if flags & JOINED != 0 || !(word_end || inside) {
                 continue;
             }
+            candidate.whole &= word_end;
             let needle = &self.matcher.needles[candidate.pattern.as_usize()];
             let window = &self.window;
             let inside = (candidate.start..self.len)

@@ -100,6 +100,7 @@ impl Platform {
                 max_length: 2200,
                 max_hashtags: Some(5),
                 links_clickable: false,
+                fold: Some(125),
                 link_in_text: false,
                 ..base
             },

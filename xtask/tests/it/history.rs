@@ -346,3 +346,45 @@ fn a_missing_base_explains_how_to_fetch_it() {
         "{message}"
     );
 }
+
+/// Policy, second edition: a new requirement that blocks existing posts is
+/// listed in the impact like a new term; a post outside its scope is not.
+#[test]
+fn a_new_requirement_that_blocks_old_posts_shows_in_the_impact() {
+    let repo = Repo::new();
+    repo.write(
+        "content/posts/opinion.md",
+        &post("Opinion", "Design docs save weeks.")
+            .replace("status: draft\n", "status: draft\ntags: [opinion]\n"),
+    );
+    repo.write(
+        "content/posts/news.md",
+        &post("News", "Design docs save weeks."),
+    );
+    repo.commit("base");
+    repo.mark_base();
+    let policy = std::fs::read_to_string(repo.root.join("policies/policy.yaml")).unwrap();
+    repo.write(
+        "policies/policy.yaml",
+        &format!(
+            "{policy}  - id: voice.own-views\n    severity: error\n    category: voice\n    message: An opinion post says the views are your own\n    explain: Opinions are personal.\n    when: {{tags: [opinion]}}\n    require: {{phrases: [views are my own], within: 210}}\n"
+        ),
+    );
+    repo.commit("opinion posts say whose views they are");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "voice.own-views".into(),
+            "content/posts/opinion.md".into(),
+            false
+        )]
+    );
+    let impact = &report["impact"];
+    assert_eq!(
+        impact["newly_blocked"],
+        serde_json::json!([{"post": "opinion", "path": "content/posts/opinion.md", "rules": ["voice.own-views"]}])
+    );
+}

@@ -104,6 +104,41 @@ fn spec_examples_validate_and_load() {
     );
 }
 
+/// The SPEC's second-edition rule, wrapped in a minimal valid policy (with
+/// the rule and product it names), validates and loads, and its own
+/// examples pass (they are checked on every load).
+#[test]
+fn spec_second_edition_rule_validates_and_loads() {
+    let rule = spec_example("second-edition-rule.yaml");
+    let policy = format!(
+        "version: 1\ncompany: {{name: Example Corp, timezone: America/New_York, domains: [example.com]}}\n{rule}\n  - id: bby.offers\n    severity: info\n    category: legal\n    message: An offer\n    explain: Offers are legal statements.\n    terms: [offer]\n"
+    );
+    let calendar = "version: 1\nproducts:\n  - {id: black-friday-ad, name: Black Friday Ad, announce_at: 2026-11-27}\n";
+    let setup = load_config(&policy, calendar);
+    let r = setup
+        .policy
+        .rule("offers.disclaimer")
+        .expect("the SPEC's rule");
+    let require = r.require.as_ref().expect("require");
+    assert_eq!(require.within, Some(210));
+    assert_eq!(
+        require.phrase_texts,
+        ["See store for details", "Terms apply"]
+    );
+    assert_eq!(require.links_to[0].host, "bestbuy.com");
+    assert_eq!(require.links_to[0].path, "/terms");
+    let when = r.when.as_ref().expect("when");
+    assert_eq!(when.rules, ["bby.offers"]);
+    assert!(when.terms.is_some() && !when.patterns.is_empty());
+    assert_eq!(r.near.as_ref().map(|n| n.within), Some(80));
+    assert_eq!(r.examples.matches.len(), 1);
+    assert_eq!(r.examples.no_match.len(), 1);
+    assert!(matches!(
+        r.active_until.as_ref().map(|a| &a.at),
+        Some(onmessage_engine::policy::Active::Product(p)) if p == "black-friday-ad"
+    ));
+}
+
 /// The copies in tests/spec-examples/ are the SPEC's own blocks, when the
 /// brief is checked out beside the repository (it is in CI).
 #[test]

@@ -326,6 +326,18 @@ Fix: put the id of a listed approver in `approved_by` (ask them to review the te
 product.codename, product.embargo and client.unapproved protect confidential information and cannot be allowed, nor can the checks of the post's own structure.",
         allowable: false,
     },
+    Builtin {
+        id: "allow.unused",
+        severity: Severity::Warning,
+        category: "post",
+        summary: "An `allow` entry that suppresses nothing",
+        explain: "An `allow` entry is a reviewed exception for one rule in one post. When the post no longer has a finding of that rule (the text was fixed, or the policy changed), the entry suppresses nothing, but it would silently suppress a future finding that nobody reviewed.
+
+Fix: delete the `allow` entry. If the exception is still needed, the finding it was written for will come back and say so.
+
+This warning cannot itself be allowed.",
+        allowable: false,
+    },
 ];
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::calendar::Product;
 use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
 use crate::policy::Client;
-use crate::post::{Field, Post, TextUnit};
+use crate::post::{Field, Post};
 
 /// Hits ordered by position, longest first where they start together, so
 /// that the sink keeps the longest of overlapping matches.
@@ -17,45 +17,6 @@ fn ordered(hits: &[Hit], keep: impl Fn(&Subject) -> bool) -> Vec<&Hit> {
     let mut out: Vec<&Hit> = hits.iter().filter(|h| keep(&h.subject)).collect();
     out.sort_by_key(|h| (h.range.start, std::cmp::Reverse(h.range.end)));
     out
-}
-
-pub(super) fn policy_rules(ctx: &Context, units: &[TextUnit], hits: &[Hit], sink: &mut Sink) {
-    let mut matches: Vec<(usize, std::ops::Range<usize>, String, usize)> = Vec::new();
-    for hit in ordered(hits, |s| matches!(s, Subject::Term { .. })) {
-        if let Subject::Term { rule } = hit.subject {
-            matches.push((rule, hit.range.clone(), hit.text.clone(), hit.unit));
-        }
-    }
-    for (unit_index, unit) in units.iter().enumerate() {
-        for (rule, range) in ctx.matcher.pattern_matches(ctx.policy, &unit.text) {
-            let text = unit.text[range.clone()].to_string();
-            matches.push((
-                rule,
-                unit.file_range(range.start, range.end),
-                text,
-                unit_index,
-            ));
-        }
-    }
-    matches.sort_by_key(|(rule, range, _, _)| (*rule, range.start, std::cmp::Reverse(range.end)));
-    for (rule, range, text, unit) in matches {
-        let r = &ctx.policy.rules[rule];
-        let help = match &r.help {
-            Some(help) => format!("{help} (`cargo xtask explain {}` says why)", r.id),
-            None => format!(
-                "Rephrase or remove '{}'; `cargo xtask explain {}` says why",
-                one_line(&text),
-                r.id
-            ),
-        };
-        let message = format!(
-            "{}: '{}' in {}",
-            r.message,
-            one_line(&text),
-            describe(units[unit].field, sink.post)
-        );
-        sink.push(&r.id, r.severity, range, message, help);
-    }
 }
 
 pub(super) fn products(
@@ -73,6 +34,10 @@ pub(super) fn products(
             continue;
         };
         let p = &products[product];
+        // Second edition: a codename with `public_at` is blocked only before it.
+        if publish_at.is_some_and(|at| p.codename_is_public_at(&hit.spelling, at)) {
+            continue;
+        }
         let help = match &p.announce_text {
             Some(at) => format!(
                 "Use the public name '{}', and only in posts scheduled at or after its announcement ({at})",
@@ -178,7 +143,7 @@ fn with_rename(hit: &Hit, help: String) -> String {
 }
 
 /// A unit's field for messages; the path is named.
-fn describe(field: Field, post: &Post) -> String {
+pub(super) fn describe(field: Field, post: &Post) -> String {
     match field {
         Field::Path => format!("the file path {}", post.path),
         _ => field.describe(),
@@ -296,7 +261,7 @@ fn approval_help(c: &Client) -> String {
 /// Matched text on one line, for messages.
 /// Matched text for a message: on one line, with invisible characters (a
 /// zero-width space hiding inside a codename) made visible as `\u{200B}`.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     let visible: String = text
         .chars()
         .map(|c| {

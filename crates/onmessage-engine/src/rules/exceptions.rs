@@ -79,6 +79,9 @@ pub(super) fn quiet_periods(
     }
 }
 
+/// Rules found only by `check --base`, after the post's own rules ran.
+const ONLY_WITH_BASE: &[&str] = &["approval.edited", "history.leak"];
+
 pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
     let Some(front) = &post.front else { return };
     for (i, entry) in front.allow.iter().enumerate() {
@@ -109,9 +112,23 @@ pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
                 sink.push("allow.unknown", Severity::Error, range, message, help)
             }
             None => {
+                let mut used = false;
                 for finding in sink.findings.iter_mut().filter(|f| f.rule == entry.rule) {
                     finding.suppressed = true;
                     finding.justification = Some(reason.to_string());
+                    used = true;
+                }
+                // `approval.edited` is found only with `--base`, after the
+                // post's own rules: its entry cannot be judged here.
+                if !used && !ONLY_WITH_BASE.contains(&entry.rule.as_str()) {
+                    let range = post.front_range(&format!("/allow/{i}"), false);
+                    sink.push_each(
+                        "allow.unused",
+                        Severity::Warning,
+                        range,
+                        format!("the `allow` entry for `{}` suppresses nothing: this post has no finding of that rule", entry.rule),
+                        "Delete the entry; an unused exception would hide a future finding nobody reviewed".to_string(),
+                    );
                 }
             }
         }

@@ -29,10 +29,11 @@ pub fn leaks(
         let mut blocked: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         for hit in ctx.matcher.scan(std::slice::from_ref(&unit)) {
             let why = match hit.subject {
-                Subject::Codename { product } => Some(format!(
-                    "a codename of {}",
-                    ctx.calendar.products[product].id
-                )),
+                Subject::Codename { product } => {
+                    let p = &ctx.calendar.products[product];
+                    (!p.codename_is_public_at(&hit.spelling, now))
+                        .then(|| format!("a codename of {}", p.id))
+                }
                 Subject::ProductName { product } => {
                     let p = &ctx.calendar.products[product];
                     (!p.is_announced_at(now)).then(|| format!("the unannounced product {}", p.id))
@@ -44,8 +45,14 @@ pub fn leaks(
                 }
                 Subject::Term { rule } => {
                     let r = &ctx.policy.rules[rule];
-                    (r.severity == Severity::Error).then(|| format!("blocked by {}", r.id))
+                    // A scoped or qualified rule depends on the post around
+                    // the line, which history no longer has: only
+                    // unconditional terms are judged from a line.
+                    let unconditional = !r.is_scoped() && r.near.is_none() && r.except.is_none();
+                    (r.severity == Severity::Error && unconditional)
+                        .then(|| format!("blocked by {}", r.id))
                 }
+                Subject::Phrase { .. } => None,
             };
             if let Some(why) = why {
                 blocked.push((hit.range, why));
@@ -53,7 +60,7 @@ pub fn leaks(
         }
         for (rule, range) in ctx.matcher.pattern_matches(ctx.policy, &line.text) {
             let r = &ctx.policy.rules[rule];
-            if r.severity == Severity::Error {
+            if r.severity == Severity::Error && !r.is_scoped() && r.except.is_none() {
                 blocked.push((range, format!("blocked by {}", r.id)));
             }
         }

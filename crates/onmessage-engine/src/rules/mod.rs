@@ -11,6 +11,7 @@ mod images;
 mod invisible;
 mod links;
 mod platforms;
+pub mod scoped;
 mod structure;
 
 use std::collections::HashMap;
@@ -94,16 +95,27 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     let copy_urls = &urls[urls.len() - post.sections.len()..];
 
     structure::headings(post, &mut sink);
-    content::policy_rules(ctx, &units, &hits, &mut sink);
     content::products(ctx, post, &hits, publish_at, &mut sink);
     content::clients(ctx, post, &hits, publish_at, &mut sink);
     platforms::limits(ctx, post, copy_urls, &mut sink);
-    platforms::disclosure(ctx, post, &hits, &mut sink);
     links::check(ctx, &units, &urls, &mut sink);
     links::schemes(post, &mut sink);
     invisible::check(&units, &mut sink);
     images::check(post, images, &mut sink);
     approval::check(ctx, post, &mut sink);
+    // After the built-in rules, so that `when.rules` can name them, and in
+    // the order of `when.rules` among themselves.
+    let view = scoped::View::new(
+        ctx,
+        &units,
+        &urls,
+        units.len() - post.sections.len(),
+        &post.text,
+        &hits,
+    );
+    scoped::policy_rules(ctx, post, &view, &hits, publish_at, &mut sink);
+    platforms::disclosure(ctx, post, &view, &hits, &mut sink);
+    scoped::builtin_severities(ctx.policy, &mut sink);
     exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
     sink.findings

@@ -1,7 +1,7 @@
 //! Rules about each network's copy: length, hashtags and links as the network
 //! counts them, and the employee disclosure (present, and visible).
 
-use super::{Context, Sink};
+use super::{Context, Sink, scoped};
 use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
 use crate::measure::{self, hashtags};
@@ -11,7 +11,7 @@ use crate::post::{Post, Section};
 use crate::share::shared_text;
 use crate::urls::{FoundUrl, find_urls};
 
-/// Hashtags in a trailing run at least this long hide a disclosure among them.
+/// Hashtags in a run at least this long hide a disclosure among them.
 const BURIED_RUN: usize = 3;
 
 /// `copy_urls` are each section's URLs (`urls::find_urls`), by section.
@@ -168,62 +168,120 @@ fn overflow_offset(platform: Platform, copy: &str, limit: usize) -> usize {
     bounds[lo]
 }
 
-pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Sink) {
+pub(super) fn disclosure(
+    ctx: &Context,
+    post: &Post,
+    view: &scoped::View,
+    hits: &[Hit],
+    sink: &mut Sink,
+) {
     let (Some(front), Some(disclosure)) = (&post.front, &ctx.policy.disclosure) else {
         return;
     };
     let names_product = hits
         .iter()
         .any(|h| matches!(h.subject, Subject::ProductName { .. }));
-    let required = match disclosure.required_when {
-        DisclosureRequired::Always => true,
-        DisclosureRequired::Product => !front.products.is_empty() || names_product,
+    // `required_when: {when…}`: the post-level part once, the mentions per copy.
+    let required_in: Box<dyn Fn(usize) -> bool + '_> = match &disclosure.required_when {
+        DisclosureRequired::Always => Box::new(|_| true),
+        DisclosureRequired::Product => {
+            let required = !front.products.is_empty() || names_product;
+            Box::new(move |_| required)
+        }
+        DisclosureRequired::When(when) => {
+            if !scoped::post_conditions(when, post, hits, ctx) {
+                return;
+            }
+            Box::new(move |copy| view.mentions(None, when, Some(copy)))
+        }
     };
-    if !required {
-        return;
-    }
-    let accepted = disclosure.accepted.join(", ");
+    let mut accepted: Vec<String> = disclosure.accepted.clone();
+    accepted.extend(
+        disclosure
+            .accepted_patterns
+            .iter()
+            .map(|p| format!("text matching `{}`", p.as_str())),
+    );
+    let accepted = accepted.join(", ");
     for &platform in &front.platforms {
-        let Some(section) = post.copy_for(platform) else {
+        let Some(index) = post.copy_index_for(platform) else {
             continue;
         };
+        if !required_in(index) {
+            continue;
+        }
+        let section = &post.sections[index];
         let copy = post.copy(section);
         let first_line_end = copy.find('\n').unwrap_or(copy.len());
         let lower_copy = copy.to_lowercase();
-        let found = disclosure
+        // Every place the copy discloses, in text order.
+        let mut found: Vec<(usize, usize)> = disclosure
             .accepted
             .iter()
-            .filter_map(|phrase| {
-                find_phrase_in(copy, &lower_copy, phrase).map(|at| (at, at + phrase.len()))
+            .flat_map(|phrase| {
+                find_phrases_in(copy, &lower_copy, phrase)
+                    .into_iter()
+                    .map(|at| (at, at + phrase.len()))
             })
-            .min();
-        let Some((at, end)) = found else {
+            .chain(disclosure.accepted_patterns.iter().flat_map(|re| {
+                re.find_iter(copy)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| (m.start(), m.end()))
+            }))
+            .collect();
+        found.sort_unstable();
+        let Some(&(first_at, first_end)) = found.first() else {
             let range = if copy.is_empty() {
                 post.front_range("/platforms", true)
             } else {
                 section.range.start..section.range.start + first_line_end
             };
+            let message = match &disclosure.message {
+                Some(message) => format!("{message} (the {} copy)", platform.id()),
+                None => format!(
+                    "the {} copy promotes a product but does not say you work here",
+                    platform.id()
+                ),
+            };
             sink.push_each(
                 "disclosure.missing",
                 Severity::Error,
                 range,
+                message,
+                format!("Add one of: {accepted} (early in the copy, not hidden among hashtags)"),
+            );
+            continue;
+        };
+        // A disclosure standing only inside a run of hashtags is buried,
+        // wherever the run is.
+        let runs = hashtag_runs(copy);
+        let in_run = |at: usize| runs.iter().any(|r| r.contains(&at));
+        let Some(&(at, end)) = found.iter().find(|(at, _)| !in_run(*at)) else {
+            let trailing = runs.last().is_some_and(|r| copy[r.end..].trim().is_empty());
+            let where_ = if trailing {
+                "at the end"
+            } else {
+                "in the middle of the copy"
+            };
+            sink.push_each(
+                "disclosure.buried",
+                Severity::Warning,
+                section.range.start + first_at..section.range.start + first_end,
                 format!(
-                    "the {} copy promotes a product but does not say you work here",
+                    "the {} disclosure is hidden in a run of hashtags {where_}",
                     platform.id()
                 ),
-                format!("Add one of: {accepted} (early in the copy, not hidden among hashtags)"),
+                "Say it in the text (\"I work at ...\") or put the hashtag early".to_string(),
             );
             continue;
         };
         let chars_before = copy[..at].chars().count();
         let fold = ctx.policy.limits(platform).fold;
-        let past_fold = fold.filter(|&fold| chars_before >= fold);
-        let range = section.range.start + at..section.range.start + end;
-        if let Some(fold) = past_fold {
+        if let Some(fold) = fold.filter(|&fold| chars_before >= fold) {
             sink.push_each(
                 "disclosure.buried",
                 Severity::Warning,
-                range,
+                section.range.start + at..section.range.start + end,
                 format!(
                     "the {} disclosure comes at character {}, after the \"see more\" fold (about {fold}): most readers never see it",
                     platform.id(),
@@ -231,36 +289,21 @@ pub(super) fn disclosure(ctx: &Context, post: &Post, hits: &[Hit], sink: &mut Si
                 ),
                 "Move the disclosure into the first sentence".to_string(),
             );
-        } else if trailing_hashtag_run(copy).is_some_and(|run| at >= run) {
-            sink.push_each(
-                "disclosure.buried",
-                Severity::Warning,
-                range,
-                format!(
-                    "the {} disclosure is hidden in a run of hashtags at the end",
-                    platform.id()
-                ),
-                "Say it in the text (\"I work at ...\") or put the hashtag early".to_string(),
-            );
         }
     }
 }
 
-/// First case-insensitive occurrence of `phrase` in `text` standing as its
-/// own word (`#employee` does not count inside `#employees`).
-#[cfg(test)]
-fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    find_phrase_in(text, &text.to_lowercase(), phrase)
-}
-
-/// `find_phrase` with `text.to_lowercase()` computed once by the caller.
-fn find_phrase_in(text: &str, lower_text: &str, phrase: &str) -> Option<usize> {
+/// Every case-insensitive occurrence of `phrase` in `text` standing as its
+/// own word (`#employee` does not count inside `#employees`), with
+/// `text.to_lowercase()` computed once by the caller.
+fn find_phrases_in(text: &str, lower_text: &str, phrase: &str) -> Vec<usize> {
     let lower_phrase = phrase.to_lowercase();
     if lower_text.len() != text.len() {
         // Lowercasing changed lengths (rare scripts): fall back to exact case.
-        return text.find(phrase);
+        return text.match_indices(phrase).map(|(i, _)| i).collect();
     }
     let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = lower_text[from..].find(&lower_phrase) {
         let start = from + i;
@@ -268,26 +311,38 @@ fn find_phrase_in(text: &str, lower_text: &str, phrase: &str) -> Option<usize> {
         let before_ok = !phrase.starts_with(word) || !text[..start].ends_with(word);
         let after_ok = !phrase.ends_with(word) || !text[end..].starts_with(word);
         if before_ok && after_ok {
-            return Some(start);
+            out.push(start);
         }
         from = start + lower_text[start..].chars().next().map_or(1, char::len_utf8);
     }
-    None
+    out
 }
 
-/// Where a trailing run of at least `BURIED_RUN` hashtags starts, if the copy ends with one.
-fn trailing_hashtag_run(copy: &str) -> Option<usize> {
+/// First occurrence of `phrase` standing as its own word.
+#[cfg(test)]
+fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    find_phrases_in(text, &text.to_lowercase(), phrase)
+        .first()
+        .copied()
+}
+
+/// Every run of at least `BURIED_RUN` hashtags in a row (only white space
+/// between them), as byte ranges of the copy.
+fn hashtag_runs(copy: &str) -> Vec<std::ops::Range<usize>> {
     let tags = hashtags(copy);
-    let mut start = copy.trim_end().len();
-    let mut count = 0;
-    for tag in tags.iter().rev() {
-        if tag.end != start && !copy[tag.end..start].trim().is_empty() {
-            break;
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < tags.len() {
+        let mut j = i;
+        while j + 1 < tags.len() && copy[tags[j].end..tags[j + 1].start].trim().is_empty() {
+            j += 1;
         }
-        start = tag.start;
-        count += 1;
+        if j + 1 - i >= BURIED_RUN {
+            runs.push(tags[i].start..tags[j].end);
+        }
+        i = j + 1;
     }
-    (count >= BURIED_RUN).then_some(start)
+    runs
 }
 
 #[cfg(test)]
@@ -305,10 +360,12 @@ mod tests {
     }
 
     #[test]
-    fn trailing_runs() {
+    fn hashtag_runs_are_three_or_more_in_a_row() {
         let copy = "Great launch today. #launch #widgets #employee";
-        assert_eq!(trailing_hashtag_run(copy), Some(20));
-        assert_eq!(trailing_hashtag_run("Great launch. #employee"), None);
+        assert_eq!(hashtag_runs(copy), vec![20..46]);
+        assert!(hashtag_runs("Great launch. #employee").is_empty());
+        let mid = "Hello #a #b #employee and more text #x #y";
+        assert_eq!(hashtag_runs(mid), vec![6..21]);
     }
 
     #[test]
