@@ -45,10 +45,17 @@ struct BuiltinFile {
 pub struct Company {
     pub name: String,
     pub timezone: String,
+    /// BCP 47; the feeds and the hub declare it.
+    #[serde(default = "default_language")]
+    pub language: String,
     #[serde(default)]
     pub domains: Vec<String>,
     #[serde(default)]
     pub internal_domains: Vec<String>,
+}
+
+fn default_language() -> String {
+    "en".to_string()
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -23,6 +23,7 @@ pub fn head(feed: &Feed) -> String {
         &[
             ("xmlns", "http://www.w3.org/2005/Atom"),
             ("xmlns:om", NAMESPACE),
+            ("xml:lang", &site.language),
         ],
     );
     let feed_id = match feed.audience {

@@ -57,7 +57,9 @@ fn until(end: Timestamp, tz: &TimeZone) -> String {
 pub fn head(feed: &Feed) -> String {
     let site = feed.site;
     let mut m = Markup::new(Dialect::Html);
-    m.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    m.raw("<!DOCTYPE html>\n");
+    m.open("html", &[("lang", &site.language)]);
+    m.raw("\n<head>\n<meta charset=\"utf-8\">\n");
     m.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     m.void(
         "meta",

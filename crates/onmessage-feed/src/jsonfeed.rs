@@ -25,6 +25,7 @@ struct Head<'a> {
     home_page_url: String,
     feed_url: String,
     description: String,
+    language: &'a str,
     authors: [Author<'a>; 1],
 }
 
@@ -123,6 +124,7 @@ pub fn head(feed: &Feed) -> String {
         home_page_url: home_page_url(site, feed.audience),
         feed_url: site.url(&format!("{}feed.json", Site::feed_dir(feed.audience))),
         description: description(site),
+        language: &site.language,
         authors: [Author {
             name: &site.company,
         }],

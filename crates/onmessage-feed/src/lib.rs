@@ -14,4 +14,5 @@ pub mod jsonfeed;
 pub mod markup;
 pub mod model;
 pub mod preview;
+pub mod rss;
 pub mod strip;

@@ -31,6 +31,8 @@ pub struct Feed<'a> {
 /// What every output shares.
 pub struct Site {
     pub company: String,
+    /// BCP 47, from the policy's `company.language`.
+    pub language: String,
     /// Ends with `/`; may be relative (`./`).
     pub base_url: String,
     /// A stable, host-independent name for Atom ids: the company's first

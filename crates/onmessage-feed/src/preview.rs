@@ -12,6 +12,7 @@ use crate::model::{self, Site};
 pub fn preview(policy: &Policy, post: &Post, now: Timestamp) -> Preview {
     let site = Site {
         company: policy.company.name.clone(),
+        language: policy.company.language.clone(),
         base_url: "./".to_string(),
         authority: model::authority(policy),
         timezone: policy.timezone.clone(),

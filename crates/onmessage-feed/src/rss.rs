@@ -41,7 +41,7 @@ pub fn head(feed: &Feed) -> String {
     m.raw("\n  ").element("description", &[], &description(site));
     m.raw("\n  ").element("language", &[], &site.language);
     m.raw("\n  ")
-        .element("lastBuildDate", &[], &rfc822(feed.updated));
+        .element("lastBuildDate", &[], &rfc822(site.now));
     m.raw("\n  ").void(
         "atom:link",
         &[

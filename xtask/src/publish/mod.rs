@@ -36,7 +36,7 @@ use onmessage_engine::post::Post;
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
 use onmessage_engine::time::{DayBound, parse_moment};
 use onmessage_feed::model::{self, Feed, Site};
-use onmessage_feed::{atom, encode, hub, jsonfeed, strip};
+use onmessage_feed::{atom, encode, hub, jsonfeed, rss, strip};
 use output::{Staging, WriteError};
 
 use crate::check::{self, Rayon};
@@ -261,6 +261,7 @@ fn build(
     let mut withheld = selection.unreadable;
     let mut site = Site {
         company: policy.company.name.clone(),
+        language: policy.company.language.clone(),
         base_url: base_url.to_string(),
         authority: model::authority(policy),
         timezone: policy.timezone.clone(),
@@ -378,6 +379,7 @@ struct Rendered<'a> {
     audiences: &'a [String],
     json: Vec<u8>,
     atom: String,
+    rss: String,
     card: String,
 }
 
@@ -397,6 +399,7 @@ impl<'a> Rendered<'a> {
             audiences: entry.audiences,
             json: jsonfeed::item(&item),
             atom: atom::entry(site, &item),
+            rss: rss::item(&item),
             card: hub::card(site, &item),
         }
     }
@@ -408,11 +411,13 @@ fn in_feed(audience: Option<&str>, audiences: &[String]) -> bool {
     audience.is_none_or(|a| model::for_audience(audiences, a))
 }
 
-/// One feed's JSON Feed and Atom files, open while its items are appended.
+/// One feed's JSON Feed, Atom and RSS files, open while its items are
+/// appended.
 struct FeedFile<'a> {
     feed: Feed<'a>,
     json: output::File,
     atom: output::File,
+    rss: output::File,
     written: usize,
 }
 
@@ -438,10 +443,13 @@ impl<'a> FeedFile<'a> {
         json.write(jsonfeed::head(&feed).as_bytes())?;
         let mut atom = staging.create(&format!("{dir}feed.xml"))?;
         atom.write(atom::head(&feed).as_bytes())?;
+        let mut rss = staging.create(&format!("{dir}feed.rss"))?;
+        rss.write(rss::head(&feed).as_bytes())?;
         Ok(FeedFile {
             feed,
             json,
             atom,
+            rss,
             written: 0,
         })
     }
@@ -456,6 +464,7 @@ impl<'a> FeedFile<'a> {
         }
         self.json.write(&item.json)?;
         self.atom.write(item.atom.as_bytes())?;
+        self.rss.write(item.rss.as_bytes())?;
         self.written += 1;
         Ok(())
     }
@@ -465,7 +474,9 @@ impl<'a> FeedFile<'a> {
         self.json.write(jsonfeed::tail(&self.feed).as_bytes())?;
         staging.finish(self.json)?;
         self.atom.write(atom::TAIL.as_bytes())?;
-        staging.finish(self.atom)
+        staging.finish(self.atom)?;
+        self.rss.write(rss::TAIL.as_bytes())?;
+        staging.finish(self.rss)
     }
 }
 

@@ -146,7 +146,14 @@ fn the_invariants_on_io_clock_and_printing_hold() {
         "Timestamp::now",
         "SystemTime",
     ];
-    const CLI_LAYERS: [&str; 2] = ["xtask/src/cli.rs", "xtask/src/publish/mod.rs"];
+    // The command line, publish's command layer, and the language server's
+    // (it speaks on stdio, finds its workspace and watches file times).
+    const CLI_LAYERS: [&str; 4] = [
+        "xtask/src/cli.rs",
+        "xtask/src/publish/mod.rs",
+        "xtask/src/lsp/server.rs",
+        "xtask/src/lsp/bench.rs",
+    ];
     let mut broken = Vec::new();
     for path in sources() {
         let pure = path.starts_with("crates/onmessage-engine")
