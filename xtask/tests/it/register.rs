@@ -598,7 +598,7 @@ fn the_example_companys_register() {
             path,
             text.replacen(
                 "status: review",
-                "status: approved\napproved_by: jane.roe\napproved_at: 2026-11-21",
+                "status: approved\napproved_by: jane.roe\napproved_at: 2026-11-20T13:30:00Z",
                 1,
             ),
         )
