@@ -38,7 +38,8 @@ pub fn head(feed: &Feed) -> String {
         .element("title", &[], &title(site, feed.audience));
     m.raw("\n  ")
         .element("link", &[], &home_page_url(site, feed.audience));
-    m.raw("\n  ").element("description", &[], &description(site));
+    m.raw("\n  ")
+        .element("description", &[], &description(site));
     m.raw("\n  ").element("language", &[], &site.language);
     m.raw("\n  ")
         .element("lastBuildDate", &[], &rfc822(site.now));

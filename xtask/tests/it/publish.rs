@@ -149,7 +149,8 @@ struct Expected {
 }
 
 const WITHHELD_AFTER_FEBRUARY: &[(&str, &[&str])] = &[
-    ("early-gizmo", &["product.embargo"]),
+    // The product's name in the file name (the published id) and in the copy.
+    ("early-gizmo", &["product.embargo", "product.embargo"]),
     ("gif-post", &["publish.image"]),
     ("leaky-numbers", &["confidential.financials"]),
 ];
@@ -182,8 +183,12 @@ const EXPECTED: &[Expected] = &[
             ("sales", &["sales-story", "everyone-tip"]),
         ],
         withheld: &[
-            // Judged at its publish_at and again at now: still embargoed.
-            ("early-gizmo", &["product.embargo", "publish.embargo"]),
+            // Judged at its publish_at (its file name, the published id, and
+            // its copy name the product) and again at now: still embargoed.
+            (
+                "early-gizmo",
+                &["product.embargo", "product.embargo", "publish.embargo"],
+            ),
             ("gif-post", &["publish.image"]),
             ("leaky-numbers", &["confidential.financials"]),
         ],
