@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use onmessage_engine::media::{self, CONTENT_DIR, ImageFile, Location};
+use onmessage_engine::media::{self, CONTENT_DIR, ImageFile, Location, MAX_IMAGE_BYTES};
 
 /// Looks at `content/<path>` under `root`.
 pub fn inspect(root: &Path, path: &str) -> ImageFile {
@@ -24,8 +24,19 @@ pub fn inspect(root: &Path, path: &str) -> ImageFile {
     }
     // Fails closed: a file that exists but cannot be read cannot be shown
     // to carry no location.
-    ImageFile::Found(match std::fs::read(&real) {
+    ImageFile::Found(match read(&real) {
         Ok(bytes) => media::location(&bytes),
-        Err(e) => Location::Unreadable(format!("the file cannot be read ({e})")),
+        Err(why) => Location::Unreadable(why),
     })
+}
+
+/// An image file's bytes, up to the size limit; why not, in words.
+pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+    match crate::check::read_at_most(path, MAX_IMAGE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(format!(
+            "the file is larger than {MAX_IMAGE_BYTES} bytes, the most an image may be, so it was not read"
+        )),
+        Err(e) => Err(format!("the file cannot be read ({e})")),
+    }
 }

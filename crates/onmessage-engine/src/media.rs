@@ -31,6 +31,9 @@
 
 pub const CONTENT_DIR: &str = "content";
 
+/// The largest image file read (a full-resolution phone photo is 5-15 MB).
+pub const MAX_IMAGE_BYTES: u64 = 32 << 20;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageFile {
     /// The path itself is unsafe (why), so it was not opened.

@@ -590,8 +590,8 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         ImageFile::Missing => return Err(reason("is missing".to_string())),
         ImageFile::Outside => return Err(reason("resolves outside content/".to_string())),
     }
-    let bytes = std::fs::read(root.join(CONTENT_DIR).join(path))
-        .map_err(|e| reason(format!("cannot be read: {e}")))?;
+    let bytes = images::read(&root.join(CONTENT_DIR).join(path))
+        .map_err(|why| reason(format!("cannot be published: {why}")))?;
     let (kind, stripped) =
         strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
     let stem: String = Path::new(path)

@@ -185,6 +185,21 @@ fn a_100_mb_post_is_too_large_and_not_read() {
 }
 
 #[test]
+fn a_100_mb_image_is_not_read_and_fails_closed() {
+    let repo = Repo::new();
+    std::fs::create_dir_all(repo.0.join("content/media")).unwrap();
+    let file = std::fs::File::create(repo.0.join("content/media/huge.jpg")).unwrap();
+    file.set_len(100 * 1024 * 1024).unwrap();
+    repo.write(
+        "content/posts/photo.md",
+        "---\ntitle: T\nauthor: a\nstatus: draft\nplatforms: [linkedin]\npublish_at: 2027-02-10\nimage: {path: media/huge.jpg, alt: A photo}\n---\nHello\n",
+    );
+    let (rule, message) = only_finding(&repo);
+    assert_eq!(rule, "image.location");
+    assert!(message.contains("larger than 33554432 bytes"), "{message}");
+}
+
+#[test]
 fn a_million_line_post_is_too_large_by_default_and_checked_when_allowed() {
     let repo = Repo::new();
     let body = "line\n".repeat(1_000_000);
