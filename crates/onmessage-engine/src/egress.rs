@@ -36,7 +36,7 @@ pub struct Leak {
     pub name: String,
     /// The text as found (decoded).
     pub found: String,
-    /// 1-based line of the decoded text it is on.
+    /// 1-based line of the file it is on.
     pub line: usize,
 }
 
@@ -79,11 +79,20 @@ impl<'a> Egress<'a> {
         leaks
     }
 
-    /// The leaks in the text of an output file (or a part of it that ends
-    /// at a line break: names never span lines in the output).
+    /// The leaks in the text of an output file.
     pub fn scan_file(&self, path: &str, bytes: &[u8]) -> Vec<Leak> {
+        self.scan_part(path, bytes, 1)
+    }
+
+    /// The leaks in a part of an output file that starts a line, which is
+    /// line `first_line` of the file (lines in leaks count from there).
+    pub fn scan_part(&self, path: &str, bytes: &[u8], first_line: usize) -> Vec<Leak> {
         let text = String::from_utf8_lossy(bytes);
-        self.scan_text(path, &text)
+        let mut leaks = self.scan_text(path, &text);
+        for leak in &mut leaks {
+            leak.line += first_line - 1;
+        }
+        leaks
     }
 
     fn scan_text(&self, path: &str, text: &str) -> Vec<Leak> {
@@ -93,7 +102,16 @@ impl<'a> Egress<'a> {
                 text = text.replace(form.as_str(), &" ".repeat(form.len()));
             }
         }
-        let decoded = decode(&text);
+        // Decoded line by line, an escaped line break read as a space, so
+        // the decoded text's lines are the file's.
+        let decoded = if text.contains(['\\', '&', '%']) {
+            text.split('\n')
+                .map(|line| decode(line).replace(['\n', '\r'], " "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            text.clone()
+        };
         let mut forms = vec![text];
         if decoded != forms[0] {
             forms.push(decoded);

@@ -151,15 +151,17 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
     })
 }
 
-/// Output files scanned as text are read this much at a time (up to the
-/// next line break, so no name is cut in two: the renderers never break a
-/// line inside a name).
+/// Output files scanned as text are read this much at a time, up to the
+/// next line break (a name within a line is never cut in two), each chunk
+/// beginning with the last lines of the one before (a name across a line
+/// break is seen too).
 const SCAN_CHUNK: usize = 4 << 20;
+/// How much of a chunk's end is scanned again with the next chunk.
+const SCAN_OVERLAP: usize = 4 << 10;
 
 /// The egress scan of every file and path of the staged output. Images'
 /// bytes are not text: only their names are scanned.
 fn scan_output(staging: &Staging, egress: &Egress) -> Result<Vec<Leak>, String> {
-    use std::io::BufRead;
     let scan_one = |path: &String| -> Result<Vec<Leak>, String> {
         let mut leaks = egress.scan_path(path);
         if path.starts_with("media/") {
@@ -168,30 +170,9 @@ fn scan_output(staging: &Staging, egress: &Egress) -> Result<Vec<Leak>, String> 
         let full = staging.new_dir().join(path);
         let file = std::fs::File::open(&full)
             .map_err(|e| format!("cannot read {} back to scan it: {e}", full.display()))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut chunk = Vec::with_capacity(SCAN_CHUNK + (1 << 16));
-        loop {
-            chunk.clear();
-            while chunk.len() < SCAN_CHUNK {
-                let read = reader
-                    .read_until(b'\n', &mut chunk)
-                    .map_err(|e| format!("cannot read {} back to scan it: {e}", full.display()))?;
-                if read == 0 {
-                    break;
-                }
-            }
-            if chunk.is_empty() {
-                break;
-            }
-            for leak in egress.scan_file(path, &chunk) {
-                if !leaks
-                    .iter()
-                    .any(|l| l.what == leak.what && l.name == leak.name)
-                {
-                    leaks.push(leak);
-                }
-            }
-        }
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        scan_text_file(reader, path, egress, SCAN_CHUNK, SCAN_OVERLAP, &mut leaks)
+            .map_err(|e| format!("cannot read {} back to scan it: {e}", full.display()))?;
         Ok(leaks)
     };
     let per_file: Vec<Result<Vec<Leak>, String>> =
@@ -201,6 +182,54 @@ fn scan_output(staging: &Staging, egress: &Egress) -> Result<Vec<Leak>, String> 
         leaks.extend(result?);
     }
     Ok(leaks)
+}
+
+/// Scans one output file's text, read from `reader` in chunks of about
+/// `chunk_size` bytes that end at line breaks and overlap by the last lines
+/// (its last line, and those starting in its last `overlap` bytes) of the
+/// chunk before; adds each new
+/// (kind, name) found to `leaks`.
+fn scan_text_file(
+    mut reader: impl std::io::BufRead,
+    path: &str,
+    egress: &Egress,
+    chunk_size: usize,
+    overlap: usize,
+    leaks: &mut Vec<Leak>,
+) -> std::io::Result<()> {
+    let mut chunk: Vec<u8> = Vec::with_capacity(chunk_size + (1 << 16));
+    let mut first_line = 1;
+    loop {
+        // Carried over: the last line, and every line that starts within
+        // the last `overlap` bytes.
+        let body = &chunk[..chunk.len().saturating_sub(1)];
+        let line_start = |at: usize| {
+            body[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+        };
+        let keep_from = line_start(body.len()).min(line_start(body.len().saturating_sub(overlap)));
+        first_line += chunk[..keep_from].iter().filter(|&&b| b == b'\n').count();
+        chunk.drain(..keep_from);
+        let carried = chunk.len();
+        while chunk.len() < carried + chunk_size {
+            if reader.read_until(b'\n', &mut chunk)? == 0 {
+                break;
+            }
+        }
+        if chunk.len() == carried {
+            return Ok(());
+        }
+        for leak in egress.scan_part(path, &chunk, first_line) {
+            if !leaks
+                .iter()
+                .any(|l| l.what == leak.what && l.name == leak.name)
+            {
+                leaks.push(leak);
+            }
+        }
+    }
 }
 
 /// `--base-url` with a trailing `/`: an http(s) URL or a relative path, with
@@ -784,6 +813,53 @@ mod tests {
         ] {
             assert!(normalize_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_text_scan_sees_names_across_chunk_boundaries_with_file_lines() {
+        let setup = onmessage_engine::check::Setup::parse(
+            b"version: 1\ncompany: {name: X, timezone: UTC, domains: [x.com]}\nrules: []\n",
+            b"version: 1\nproducts:\n  - {id: p, name: Pea, codenames: [Project Falcon]}\n",
+        )
+        .unwrap();
+        let egress = Egress::new(&setup, "2027-01-01T00:00:00Z".parse().unwrap(), "./");
+        // Line 40 ends with "Project", line 41 starts with "Falcon"; chunks
+        // of 64 bytes end between them whatever the overlap.
+        let mut text = String::new();
+        for i in 1..40 {
+            text.push_str(&format!("line {i} of filler text\n"));
+        }
+        text.push_str("a note about Project\nFalcon in two lines\n");
+        for size in [1, 16, 64, 1 << 20] {
+            for overlap in [0, 8, 4096] {
+                let mut leaks = Vec::new();
+                scan_text_file(
+                    text.as_bytes(),
+                    "index.html",
+                    &egress,
+                    size,
+                    overlap,
+                    &mut leaks,
+                )
+                .unwrap();
+                assert_eq!(leaks.len(), 1, "chunks of {size}/{overlap}: {leaks:?}");
+                assert_eq!(leaks[0].line, 40, "chunks of {size}/{overlap}");
+                assert_eq!(leaks[0].name, "Project Falcon");
+            }
+        }
+        // Without the carried line, a chunk ending after "Project" misses it:
+        // the test above would fail if nothing were carried over.
+        let at = text.find("Falcon").unwrap();
+        assert!(
+            egress
+                .scan_file("index.html", &text.as_bytes()[..at])
+                .is_empty()
+        );
+        assert!(
+            egress
+                .scan_file("index.html", &text.as_bytes()[at..])
+                .is_empty()
+        );
     }
 
     #[test]
