@@ -100,12 +100,6 @@ pub fn location(bytes: &[u8]) -> Location {
     }
 }
 
-/// Whether an image's metadata carries a position. An unreadable one
-/// counts as carrying one.
-pub fn has_location(bytes: &[u8]) -> bool {
-    !matches!(location(bytes), Location::Absent)
-}
-
 type Read = Result<(), String>;
 
 #[derive(Default)]
