@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use git2::{Commit, DiffOptions, Oid, Repository, Sort, Tree};
 
 use onmessage_engine::config::{CALENDAR_PATH, POLICY_PATH};
-use onmessage_engine::review::{AddedLine, BaseComparison};
+use onmessage_engine::review::{AddedLine, BaseComparison, SCHEMA_PATHS};
 
 /// Where history is scanned for leaks: the content marketing writes (the
 /// policy itself names every codename, and the tool's fixtures do too).
@@ -54,7 +54,8 @@ pub fn compare(root: &Path, rev: &str) -> Result<BaseComparison, String> {
         .iter()
         .filter(|p| p.starts_with(SCANNED_DIR))
         .map(String::as_str)
-        .chain([POLICY_PATH, CALENDAR_PATH]);
+        .chain([POLICY_PATH, CALENDAR_PATH])
+        .chain(SCHEMA_PATHS);
     for path in wanted {
         if let Some(bytes) = file_in_tree(&repo, &base_tree, &prefix.join(path)) {
             base_files.insert(path.to_string(), bytes);

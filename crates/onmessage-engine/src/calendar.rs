@@ -128,7 +128,17 @@ impl Calendar {
     /// Parses the calendar; dates use the policy's time zone and quiet period
     /// categories must be categories of policy rules.
     pub fn parse(bytes: &[u8], policy: &Policy) -> Result<Calendar, Vec<ConfigError>> {
-        let loaded = config::parse::<CalendarFile>(CALENDAR_PATH, bytes, Schema::Calendar)?;
+        Calendar::parse_with(bytes, policy, crate::schema::embedded())
+    }
+
+    /// [`Calendar::parse`], validated with `schemas` (a base revision's).
+    pub fn parse_with(
+        bytes: &[u8],
+        policy: &Policy,
+        schemas: &crate::schema::Schemas,
+    ) -> Result<Calendar, Vec<ConfigError>> {
+        let loaded =
+            config::parse::<CalendarFile>(CALENDAR_PATH, bytes, Schema::Calendar, schemas)?;
         let (file, doc) = (loaded.value, loaded.doc);
         let at = |pointer: &str| doc.value_pos(pointer);
         let mut errors = Vec::new();

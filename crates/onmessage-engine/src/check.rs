@@ -79,9 +79,18 @@ pub struct Setup {
 impl Setup {
     /// From the files' bytes (the working tree's, or a revision's).
     pub fn parse(policy_bytes: &[u8], calendar_bytes: &[u8]) -> Result<Setup, Vec<ConfigError>> {
-        let policy = Policy::parse(policy_bytes, &builtin::ids())
+        Setup::parse_with(policy_bytes, calendar_bytes, crate::schema::embedded())
+    }
+
+    /// [`Setup::parse`], validated with `schemas` (a base revision's).
+    pub fn parse_with(
+        policy_bytes: &[u8],
+        calendar_bytes: &[u8],
+        schemas: &crate::schema::Schemas,
+    ) -> Result<Setup, Vec<ConfigError>> {
+        let policy = Policy::parse_with(policy_bytes, &builtin::ids(), schemas)
             .map_err(|e| with_source_lines(e, policy_bytes))?;
-        let calendar = Calendar::parse(calendar_bytes, &policy)
+        let calendar = Calendar::parse_with(calendar_bytes, &policy, schemas)
             .map_err(|e| with_source_lines(e, calendar_bytes))?;
         let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;
         let setup = Setup {

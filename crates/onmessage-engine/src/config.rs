@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-use crate::schema::{self, Schema};
+use crate::schema::{Schema, Schemas};
 use crate::yaml::{self, Document, Pos};
 
 pub const POLICY_PATH: &str = "policies/policy.yaml";
@@ -63,11 +63,12 @@ pub struct Loaded<T> {
 }
 
 /// Parses a configuration file's bytes (`path` names it in errors) and
-/// validates it against `schema`.
+/// validates it against `schema` (of `schemas`).
 pub fn parse<T: DeserializeOwned>(
     path: &str,
     bytes: &[u8],
     schema: Schema,
+    schemas: &Schemas,
 ) -> Result<Loaded<T>, Vec<ConfigError>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         vec![ConfigError::file(
@@ -84,7 +85,7 @@ pub fn parse<T: DeserializeOwned>(
             source_line: None,
         }]
     })?;
-    let violations = schema::validate(schema, &doc);
+    let violations = schemas.get(schema).validate(&doc);
     if !violations.is_empty() {
         return Err(violations
             .into_iter()

@@ -494,7 +494,16 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 impl Policy {
     /// Parses and compiles the policy file's bytes.
     pub fn parse(bytes: &[u8], builtin_ids: &[&str]) -> Result<Policy, Vec<ConfigError>> {
-        let loaded = config::parse::<PolicyFile>(POLICY_PATH, bytes, Schema::Policy)?;
+        Policy::parse_with(bytes, builtin_ids, crate::schema::embedded())
+    }
+
+    /// [`Policy::parse`], validated with `schemas` (a base revision's).
+    pub fn parse_with(
+        bytes: &[u8],
+        builtin_ids: &[&str],
+        schemas: &crate::schema::Schemas,
+    ) -> Result<Policy, Vec<ConfigError>> {
+        let loaded = config::parse::<PolicyFile>(POLICY_PATH, bytes, Schema::Policy, schemas)?;
         let (file, doc) = (loaded.value, loaded.doc);
         let mut errors = Vec::new();
         let at = |pointer: &str| doc.value_pos(pointer);

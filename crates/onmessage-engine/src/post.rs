@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::finding::{Finding, Severity};
 use crate::platform::Platform;
-use crate::schema::{self, Schema};
+use crate::schema;
 use crate::source::LineIndex;
 use crate::yaml::{self, Document, Pos};
 
@@ -465,6 +465,12 @@ const FRONT_TEXT_FIELDS: [(&str, Field); 5] = [
 impl Post {
     /// Parses a post. `path` is relative to the root; `bytes` its content.
     pub fn parse(path: String, bytes: Vec<u8>) -> Post {
+        Post::parse_with(path, bytes, schema::embedded())
+    }
+
+    /// [`Post::parse`], the front matter validated with `schemas` (a base
+    /// revision's).
+    pub fn parse_with(path: String, bytes: Vec<u8>, schemas: &schema::Schemas) -> Post {
         let default_id = path
             .rsplit('/')
             .next()
@@ -519,7 +525,7 @@ impl Post {
                     "Fix the YAML syntax; quote values that contain `: ` or start with a special character.",
                 );
             }
-            Ok(doc) => post.apply_front_matter(doc, yaml_range, first_line),
+            Ok(doc) => post.apply_front_matter(doc, yaml_range, first_line, &schemas.post),
         }
         post.parse_body(body_start);
         post
@@ -573,9 +579,15 @@ impl Post {
         None
     }
 
-    fn apply_front_matter(&mut self, doc: Document, yaml_range: Range<usize>, first_line: usize) {
+    fn apply_front_matter(
+        &mut self,
+        doc: Document,
+        yaml_range: Range<usize>,
+        first_line: usize,
+        schema: &schema::Compiled,
+    ) {
         let start = yaml_range.start;
-        let violations = schema::validate(Schema::Post, &doc);
+        let violations = schema.validate(&doc);
         for v in &violations {
             let offset = self
                 .lines

@@ -38,8 +38,8 @@ pub struct BaseComparison {
     pub changed: BTreeSet<String>,
     /// Lines added by each commit between the merge base and HEAD.
     pub added: Vec<AddedLine>,
-    /// The merge base's version of the changed posts and of the policy and
-    /// calendar (absent: the file did not exist there).
+    /// The merge base's version of the changed posts, of the policy and
+    /// calendar, and of the schemas (absent: the file did not exist there).
     pub base_files: HashMap<String, Vec<u8>>,
 }
 
@@ -205,7 +205,24 @@ fn impact(
             ..Impact::default()
         };
     };
-    let base = match Setup::parse(policy, calendar) {
+    // The base is judged as it was then: with its own schemas, when the
+    // change rewrites them (they are compiled into the tool, so a schema
+    // change would otherwise show no impact at all).
+    let base_schemas = match base_schemas(comparison) {
+        Ok(schemas) => schemas,
+        Err(e) => {
+            return Impact {
+                note: Some(format!(
+                    "the base's schemas are invalid ({e}); impact not computed"
+                )),
+                ..Impact::default()
+            };
+        }
+    };
+    let schemas = base_schemas
+        .as_ref()
+        .unwrap_or_else(|| crate::schema::embedded());
+    let base = match Setup::parse_with(policy, calendar, schemas) {
         Ok(base) => base,
         Err(errors) => {
             let first = errors.first().map(ToString::to_string).unwrap_or_default();
@@ -217,7 +234,21 @@ fn impact(
             };
         }
     };
-    let before = check::evaluate_posts(&base, &checked.posts, images, spread);
+    // Each post as the base's schemas read it (the same posts when the
+    // schemas did not change).
+    let reparsed: Vec<Post>;
+    let base_posts: &[Post] = match &base_schemas {
+        None => &checked.posts,
+        Some(schemas) => {
+            reparsed = checked
+                .posts
+                .iter()
+                .map(|p| Post::parse_with(p.path.clone(), p.text.clone().into_bytes(), schemas))
+                .collect();
+            &reparsed
+        }
+    };
+    let before = check::evaluate_posts(&base, base_posts, images, spread);
     let findings_now = checked.report.findings_by_path();
     let in_feed = |setup: &Setup, findings: &[Finding], post: &Post| {
         matches!(
@@ -236,7 +267,7 @@ fn impact(
         rules
     };
     let mut result = Impact::default();
-    for (post, base_findings) in checked.posts.iter().zip(&before) {
+    for ((post, base_post), base_findings) in checked.posts.iter().zip(base_posts).zip(&before) {
         let findings = findings_now
             .get(post.path.as_str())
             .copied()
@@ -257,7 +288,7 @@ fn impact(
             (false, true) => result.newly_allowed.push(entry(&before, &after)),
             _ => {}
         }
-        let was = in_feed(&base, base_findings, post);
+        let was = in_feed(&base, base_findings, base_post);
         let is = in_feed(&checked.setup, findings, post);
         if was != is {
             result.feed.push(FeedChange {
@@ -299,3 +330,37 @@ fn earliest_publication(setup: &Setup, post: &Post) -> Option<Timestamp> {
 fn announcement(calendar: &Calendar, id: &str) -> Option<Timestamp> {
     calendar.product(id).and_then(|p| p.announce_at)
 }
+
+/// The schema files of `schemas/` at the base, compiled, when the change
+/// rewrote any of them; `None` when the base's are the tool's own (or the
+/// base has none to compare with).
+fn base_schemas(comparison: &BaseComparison) -> Result<Option<crate::schema::Schemas>, String> {
+    use crate::schema::{CALENDAR, POLICY, POST};
+    let files = [
+        (SCHEMA_PATHS[0], POLICY),
+        (SCHEMA_PATHS[1], CALENDAR),
+        (SCHEMA_PATHS[2], POST),
+    ];
+    let texts: Vec<std::borrow::Cow<str>> = files
+        .iter()
+        .map(|(path, embedded)| match comparison.base_files.get(*path) {
+            Some(bytes) => String::from_utf8_lossy(bytes),
+            None => std::borrow::Cow::Borrowed(*embedded),
+        })
+        .collect();
+    if files
+        .iter()
+        .zip(&texts)
+        .all(|((_, embedded), text)| text == embedded)
+    {
+        return Ok(None);
+    }
+    crate::schema::Schemas::from_sources(&texts[0], &texts[1], &texts[2]).map(Some)
+}
+
+/// The schemas a base revision's policy, calendar and posts were judged by.
+pub const SCHEMA_PATHS: [&str; 3] = [
+    "schemas/policy.schema.json",
+    "schemas/calendar.schema.json",
+    "schemas/post.schema.json",
+];

@@ -35,36 +35,77 @@ impl Schema {
         }
     }
 
-    fn validator(self) -> &'static Validator {
-        static CELLS: [OnceLock<Validator>; 4] = [
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-            OnceLock::new(),
-        ];
-        CELLS[self as usize].get_or_init(|| {
-            let schema: Value =
-                serde_json::from_str(self.source()).expect("embedded schema is JSON");
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .should_validate_formats(true)
-                .build(&schema)
-                .expect("embedded schema compiles")
-        })
-    }
-
-    /// The `description` of the property at a JSON pointer into instances,
-    /// used to say what was expected.
-    fn root(self) -> &'static Value {
-        static CELLS: [OnceLock<Value>; 4] = [
+    /// The embedded schema, compiled once.
+    fn compiled(self) -> &'static Compiled {
+        static CELLS: [OnceLock<Compiled>; 4] = [
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
             OnceLock::new(),
         ];
         CELLS[self as usize]
-            .get_or_init(|| serde_json::from_str(self.source()).expect("embedded schema is JSON"))
+            .get_or_init(|| Compiled::new(self.source()).expect("the embedded schema compiles"))
     }
+}
+
+/// One schema, compiled, with its JSON kept to say what a property expects.
+pub struct Compiled {
+    validator: Validator,
+    root: Value,
+}
+
+impl Compiled {
+    /// Compiles a schema's text (draft 2020-12, formats checked).
+    pub fn new(source: &str) -> Result<Compiled, String> {
+        let root: Value = serde_json::from_str(source).map_err(|e| format!("not JSON: {e}"))?;
+        let validator = jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .map_err(|e| format!("not a valid JSON Schema: {e}"))?;
+        Ok(Compiled { validator, root })
+    }
+}
+
+/// The schemas a policy, a calendar and posts are validated with: the
+/// embedded ones, or (to judge a base revision as it was judged then) the
+/// ones a revision holds.
+pub struct Schemas {
+    pub policy: Compiled,
+    pub calendar: Compiled,
+    pub post: Compiled,
+}
+
+impl Schemas {
+    /// From the texts of `policy.schema.json`, `calendar.schema.json` and
+    /// `post.schema.json`; the error names the file.
+    pub fn from_sources(policy: &str, calendar: &str, post: &str) -> Result<Schemas, String> {
+        let compile = |name: &str, source: &str| {
+            Compiled::new(source).map_err(|e| format!("schemas/{name}.schema.json is {e}"))
+        };
+        Ok(Schemas {
+            policy: compile("policy", policy)?,
+            calendar: compile("calendar", calendar)?,
+            post: compile("post", post)?,
+        })
+    }
+
+    pub fn get(&self, schema: Schema) -> &Compiled {
+        match schema {
+            Schema::Policy => &self.policy,
+            Schema::Calendar => &self.calendar,
+            Schema::Post => &self.post,
+            Schema::Report => Schema::Report.compiled(),
+        }
+    }
+}
+
+/// The schemas compiled into the tool.
+pub fn embedded() -> &'static Schemas {
+    static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        Schemas::from_sources(POLICY, CALENDAR, POST).expect("the embedded schemas compile")
+    })
 }
 
 /// One schema violation, positioned in the YAML source.
@@ -78,22 +119,36 @@ pub struct Violation {
 /// Validates a plain JSON value (no positions), for the report.
 pub fn validate_value(schema: Schema, value: &Value) -> Vec<String> {
     schema
-        .validator()
+        .compiled()
+        .validator
         .iter_errors(value)
         .map(|e| format!("{}: {}", e.instance_path(), e))
         .collect()
 }
 
-/// Validates a YAML document; violations come in document order.
+/// Validates a YAML document against an embedded schema; violations come in
+/// document order.
 pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
+    embedded().get(schema).validate(doc)
+}
+
+impl Compiled {
+    /// Validates a YAML document; violations come in document order.
+    pub fn validate(&self, doc: &Document) -> Vec<Violation> {
+        validate_with(self, doc)
+    }
+}
+
+fn validate_with(compiled: &Compiled, doc: &Document) -> Vec<Violation> {
+    let root = &compiled.root;
     let mut out: Vec<Violation> = Vec::new();
-    for error in schema.validator().iter_errors(&doc.value) {
+    for error in compiled.validator.iter_errors(&doc.value) {
         let pointer = error.instance_path().as_str().to_string();
         let (pointer, pos, message) = match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let key = unexpected.first().cloned().unwrap_or_default();
                 let key_pointer = format!("{pointer}/{}", crate::yaml::pointer_segment(&key));
-                let allowed = property_names(schema, &pointer);
+                let allowed = property_names(root, &pointer);
                 let message = format!(
                     "unknown key `{key}`; expected one of: {}",
                     allowed.join(", ")
@@ -102,7 +157,7 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
-                let what = describe(schema, &format!("{pointer}/{name}"));
+                let what = describe(root, &format!("{pointer}/{name}"));
                 let message = format!("missing required key `{name}`{what}");
                 (pointer.clone(), doc.value_pos(&pointer), message)
             }
@@ -123,9 +178,9 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
                 );
                 (pointer.clone(), doc.value_pos(&pointer), message)
             }
-            ValidationErrorKind::AnyOf { .. } if is_date_field(schema, &pointer) => {
+            ValidationErrorKind::AnyOf { .. } if is_date_field(root, &pointer) => {
                 // The format's own description says what to write, not the field's purpose.
-                let what = subschema(schema, &pointer)
+                let what = subschema(root, &pointer)
                     .and_then(|s| s.get("description"))
                     .and_then(Value::as_str)
                     .map(|d| format!(" (expected: {d})"))
@@ -138,7 +193,7 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
                 (pointer.clone(), doc.value_pos(&pointer), message)
             }
             _ => {
-                let what = describe(schema, &pointer);
+                let what = describe(root, &pointer);
                 let message = format!(
                     "{} {}{what}",
                     field_name(&pointer),
@@ -161,8 +216,8 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
 }
 
 /// Whether the property at `pointer` is a date-or-date-time (an `anyOf` of formats).
-fn is_date_field(schema: Schema, pointer: &str) -> bool {
-    subschema(schema, pointer)
+fn is_date_field(root: &Value, pointer: &str) -> bool {
+    subschema(root, pointer)
         .and_then(|s| s.get("anyOf"))
         .and_then(Value::as_array)
         .is_some_and(|options| {
@@ -212,8 +267,7 @@ fn plain_message(message: &str, instance: &Value) -> String {
 }
 
 /// Walks the schema along an instance pointer to the property's subschema.
-fn subschema(schema: Schema, pointer: &str) -> Option<&'static Value> {
-    let root = schema.root();
+fn subschema<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     let mut node = root;
     for segment in pointer.split('/').skip(1) {
         node = resolve(root, node);
@@ -237,8 +291,8 @@ fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     }
 }
 
-fn property_names(schema: Schema, pointer: &str) -> Vec<String> {
-    subschema(schema, pointer)
+fn property_names(root: &Value, pointer: &str) -> Vec<String> {
+    subschema(root, pointer)
         .and_then(|s| s.get("properties"))
         .and_then(Value::as_object)
         .map(|p| p.keys().cloned().collect())
@@ -246,28 +300,23 @@ fn property_names(schema: Schema, pointer: &str) -> Vec<String> {
 }
 
 /// " (expected: <description>)" for the property at `pointer`, if described.
-fn describe(schema: Schema, pointer: &str) -> String {
-    let root = schema.root();
-    let Some(node) = subschema(schema, pointer) else {
+fn describe(root: &Value, pointer: &str) -> String {
+    let Some(node) = subschema(root, pointer) else {
         return String::new();
     };
     // A property's own description sits beside its $ref, so look before resolving.
-    let own = pointer_parent_property(root, schema, pointer);
+    let own = pointer_parent_property(root, pointer);
     own.or_else(|| node.get("description").and_then(Value::as_str))
         .map(|d| format!(" (expected: {d})"))
         .unwrap_or_default()
 }
 
-fn pointer_parent_property(
-    root: &'static Value,
-    schema: Schema,
-    pointer: &str,
-) -> Option<&'static str> {
+fn pointer_parent_property<'a>(root: &'a Value, pointer: &str) -> Option<&'a str> {
     let (parent, last) = pointer.rsplit_once('/')?;
     if last.parse::<usize>().is_ok() {
         return None;
     }
-    let parent = subschema(schema, parent)?;
+    let parent = subschema(root, parent)?;
     let prop = resolve(root, parent).get("properties")?.get(last)?;
     prop.get("description").and_then(Value::as_str)
 }

@@ -388,3 +388,49 @@ fn a_new_requirement_that_blocks_old_posts_shows_in_the_impact() {
         serde_json::json!([{"post": "opinion", "path": "content/posts/opinion.md", "rules": ["voice.own-views"]}])
     );
 }
+
+/// A change to `schemas/` alone is judged by what it does: the base's
+/// policy and posts are read with the base's schemas (the tool's own are the
+/// change's), so a post the new schema rejects is reported as newly blocked.
+#[test]
+fn a_schema_change_shows_its_impact() {
+    let repo = Repo::new();
+    let schema = |name: &str| {
+        std::fs::read_to_string(
+            workspace()
+                .join("schemas")
+                .join(format!("{name}.schema.json")),
+        )
+        .unwrap()
+    };
+    let strict_post = schema("post");
+    // The base let a title be empty; the change requires one.
+    let mut loose: Value = serde_json::from_str(&strict_post).unwrap();
+    let title = loose["properties"]["title"].as_object_mut().unwrap();
+    assert!(title.remove("minLength").is_some());
+    for name in ["policy", "calendar"] {
+        repo.write(&format!("schemas/{name}.schema.json"), &schema(name));
+    }
+    repo.write(
+        "schemas/post.schema.json",
+        &serde_json::to_string_pretty(&loose).unwrap(),
+    );
+    repo.write("content/posts/untitled.md", &post("''", "Hello"));
+    repo.commit("base: a title may be empty");
+    repo.mark_base();
+    repo.write("schemas/post.schema.json", &strict_post);
+    repo.commit("a title is required");
+
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 1, "{report}");
+    let impact = &report["impact"];
+    assert_eq!(impact["note"], Value::Null, "{impact}");
+    assert_eq!(
+        impact["newly_blocked"][0]["path"], "content/posts/untitled.md",
+        "{impact}"
+    );
+    assert_eq!(
+        impact["newly_blocked"][0]["rules"],
+        serde_json::json!(["post.schema"])
+    );
+}
