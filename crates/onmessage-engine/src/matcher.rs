@@ -15,7 +15,9 @@ use regex::RegexSetBuilder;
 use crate::config::{ConfigError, POLICY_PATH};
 
 use crate::calendar::Calendar;
-use crate::normalize::{CONT, EDGE, END, FoldSink, JOINED, Needle, accepts, fold_text, unspaced_script};
+use crate::normalize::{
+    CONT, EDGE, END, FoldSink, JOINED, Needle, accepts, fold_text, unspaced_script,
+};
 use crate::policy::{MAX_TERMS, Policy};
 use crate::post::{Field, TextUnit};
 
@@ -134,7 +136,10 @@ impl Matcher {
             .iter()
             .map(|n| {
                 let edge = |c: Option<char>| c.is_some_and(unspaced_script);
-                (edge(n.text.chars().next()), edge(n.text.chars().next_back()))
+                (
+                    edge(n.text.chars().next()),
+                    edge(n.text.chars().next_back()),
+                )
             })
             .collect();
 

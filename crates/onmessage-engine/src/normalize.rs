@@ -82,8 +82,9 @@ impl Normalized {
     pub fn is_whole_word(&self, start: usize, end: usize) -> bool {
         let first = self.text[start..].chars().next();
         let last = self.text[..end].chars().next_back();
-        let edge_ok =
-            |c: Option<char>, at: usize| c.is_some_and(unspaced_script) || self.flags[at] & EDGE != 0;
+        let edge_ok = |c: Option<char>, at: usize| {
+            c.is_some_and(unspaced_script) || self.flags[at] & EDGE != 0
+        };
         let whole = |at: usize| self.flags[at] & JOINED == 0;
         whole(start) && whole(end) && edge_ok(first, start) && edge_ok(last, end)
     }
@@ -185,7 +186,11 @@ impl Needle {
 /// letter at a time: between two single-letter words, in a run of three or
 /// more such letters within the match. A match of digits only stands only
 /// for a term of digits only (`101` is a number, not `lol`).
-pub fn accepts(splits: &[u32], digits_only: bool, chars: impl IntoIterator<Item = (u32, u8)>) -> bool {
+pub fn accepts(
+    splits: &[u32],
+    digits_only: bool,
+    chars: impl IntoIterator<Item = (u32, u8)>,
+) -> bool {
     let mut chars = chars.into_iter();
     let Some((_, first)) = chars.next() else {
         return false;
@@ -344,7 +349,13 @@ pub fn fold_text(source: &str, sink: &mut impl FoldSink) {
 }
 
 #[inline(always)]
-fn emit_ascii(b: u8, origin: (u32, u32), extra: u8, state: &mut FoldState, sink: &mut impl FoldSink) {
+fn emit_ascii(
+    b: u8,
+    origin: (u32, u32),
+    extra: u8,
+    state: &mut FoldState,
+    sink: &mut impl FoldSink,
+) {
     let class = ASCII_CLASS[b as usize];
     let digit = class & NUMBER != 0;
     let flags = state.flags_for(class & UPPER != 0, digit) | extra;
@@ -364,7 +375,10 @@ fn fold_slow(source: &str, at: usize, state: &mut FoldState, sink: &mut impl Fol
     let bytes = source.as_bytes();
     let b = bytes[at];
     if !b.is_ascii() {
-        let c = source[at..].chars().next().expect("a character starts here");
+        let c = source[at..]
+            .chars()
+            .next()
+            .expect("a character starts here");
         let end = at + c.len_utf8();
         fold_char(c, (at as u32, end as u32), false, state, sink);
         return end;
@@ -432,9 +446,9 @@ fn fold_slow(source: &str, at: usize, state: &mut FoldState, sink: &mut impl Fol
             // not shown: `F**alc**on` reads as one word.
             let joins = state.in_word
                 && state.pending & SPLIT == 0
-                && bytes
-                    .get(end)
-                    .is_some_and(|&n| n.is_ascii_alphanumeric() || n >= 0x80 || n == b'&' || n == b'%');
+                && bytes.get(end).is_some_and(|&n| {
+                    n.is_ascii_alphanumeric() || n >= 0x80 || n == b'&' || n == b'%'
+                });
             if !joins {
                 state.split();
             }
@@ -449,10 +463,22 @@ fn fold_slow(source: &str, at: usize, state: &mut FoldState, sink: &mut impl Fol
 
 /// A character that a reference, percent-encoding or punycode label stands
 /// for: folded like a source character, but never decoded again.
-fn fold_decoded(c: char, origin: (u32, u32), joined: bool, state: &mut FoldState, sink: &mut impl FoldSink) {
+fn fold_decoded(
+    c: char,
+    origin: (u32, u32),
+    joined: bool,
+    state: &mut FoldState,
+    sink: &mut impl FoldSink,
+) {
     if c.is_ascii() {
         if c.is_ascii_alphanumeric() {
-            emit_ascii(c as u8, origin, if joined { JOINED } else { 0 }, state, sink);
+            emit_ascii(
+                c as u8,
+                origin,
+                if joined { JOINED } else { 0 },
+                state,
+                sink,
+            );
         } else {
             state.split();
         }
@@ -486,7 +512,11 @@ fn fold_char<S: FoldSink>(
     });
     let mut emitted = 0;
     let mut emit = |f: char, state: &mut FoldState, sink: &mut S| {
-        let mut flags = if emitted == 0 { first_flags } else { state.pending | JOINED };
+        let mut flags = if emitted == 0 {
+            first_flags
+        } else {
+            state.pending | JOINED
+        };
         if joined {
             flags |= JOINED;
         }
@@ -607,16 +637,24 @@ fn reference(bytes: &[u8], at: usize) -> Option<(Decoded, usize)> {
         }
         let c = match value {
             0x80..=0x9F => WINDOWS_1252[(value - 0x80) as usize],
-            _ => char::from_u32(value).filter(|&c| c != '\0').unwrap_or('\u{FFFD}'),
+            _ => char::from_u32(value)
+                .filter(|&c| c != '\0')
+                .unwrap_or('\u{FFFD}'),
         };
         return Some((Decoded::Char(c), at + 1 + end));
     }
-    let name_len = rest.iter().take(33).take_while(|b| b.is_ascii_alphanumeric()).count();
+    let name_len = rest
+        .iter()
+        .take(33)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
     if name_len == 0 || rest.get(name_len) != Some(&b';') {
         return None;
     }
     let name = &rest[..name_len];
-    let i = entities::ENTITIES.binary_search_by_key(&name, |&(key, _)| key).ok()?;
+    let i = entities::ENTITIES
+        .binary_search_by_key(&name, |&(key, _)| key)
+        .ok()?;
     Some((Decoded::Str(entities::ENTITIES[i].1), at + 1 + name_len + 1))
 }
 
@@ -665,7 +703,12 @@ fn percent(source: &str, at: usize, state: &mut FoldState, sink: &mut impl FoldS
 /// A punycode label (`xn--…`) at `at`, at the start of a word: its
 /// characters decoded (RFC 3492), each with the whole label as its origin
 /// but a character of its own. `None` if it does not decode to Unicode.
-fn punycode_label(source: &str, at: usize, state: &mut FoldState, sink: &mut impl FoldSink) -> Option<usize> {
+fn punycode_label(
+    source: &str,
+    at: usize,
+    state: &mut FoldState,
+    sink: &mut impl FoldSink,
+) -> Option<usize> {
     let bytes = source.as_bytes();
     if !bytes.get(at..at + 4)?.eq_ignore_ascii_case(b"xn--") {
         return None;
@@ -827,10 +870,20 @@ mod tests {
 
     #[test]
     fn references_decode_as_browsers_read_them() {
-        for text in ["&#75;ite", "&#x4B;ite", "&#x4b;ite", "&#75ite", "&Kopf;ite", "K&iacute;te"] {
+        for text in [
+            "&#75;ite",
+            "&#x4B;ite",
+            "&#x4b;ite",
+            "&#75ite",
+            "&Kopf;ite",
+            "K&iacute;te",
+        ] {
             assert_eq!(find(text, "Kite").as_deref(), Some(text), "{text:?}");
         }
-        assert_eq!(find("Silver&nbsp;Lantern", "Silver Lantern").as_deref(), Some("Silver&nbsp;Lantern"));
+        assert_eq!(
+            find("Silver&nbsp;Lantern", "Silver Lantern").as_deref(),
+            Some("Silver&nbsp;Lantern")
+        );
         // One decoding only, and an escaped `&` starts no reference.
         assert_eq!(find("&amp;#75;ite", "Kite"), None);
         assert_eq!(find("\\&#75;ite", "Kite"), None);
@@ -850,13 +903,37 @@ mod tests {
         assert_eq!(find("a%20Kite", "Kite").as_deref(), Some("Kite"));
         assert_eq!(find("caf%C3%A9", "café").as_deref(), Some("caf%C3%A9"));
         assert_eq!(find("100%Kite", "Kite").as_deref(), Some("Kite"));
-        assert_eq!(punycode_decode("mnchen-3ya").unwrap().iter().collect::<String>(), "münchen");
-        assert_eq!(punycode_decode("bcher-kva").unwrap().iter().collect::<String>(), "bücher");
-        assert_eq!(punycode_decode("fiqs8s").unwrap().iter().collect::<String>(), "中国");
+        assert_eq!(
+            punycode_decode("mnchen-3ya")
+                .unwrap()
+                .iter()
+                .collect::<String>(),
+            "münchen"
+        );
+        assert_eq!(
+            punycode_decode("bcher-kva")
+                .unwrap()
+                .iter()
+                .collect::<String>(),
+            "bücher"
+        );
+        assert_eq!(
+            punycode_decode("fiqs8s")
+                .unwrap()
+                .iter()
+                .collect::<String>(),
+            "中国"
+        );
         assert_eq!(punycode_decode("zz!"), None);
         // `fаlcon` with a Cyrillic а, as a host.
         let host = "https://xn--flcon-4ve.example.com/";
-        assert_eq!(punycode_decode("flcon-4ve").unwrap().iter().collect::<String>(), "f\u{0430}lcon");
+        assert_eq!(
+            punycode_decode("flcon-4ve")
+                .unwrap()
+                .iter()
+                .collect::<String>(),
+            "f\u{0430}lcon"
+        );
         assert_eq!(find(host, "Falcon").as_deref(), Some("xn--flcon-4ve"));
     }
 
@@ -867,7 +944,10 @@ mod tests {
         // Cherokee Ꮶ Ꭵ Ꭲ Ꭼ; small letters read as their capitals.
         let cherokee = "\u{13E6}\u{13A5}\u{13A2}\u{13AC}";
         assert_eq!(find(cherokee, "Kite").as_deref(), Some(cherokee));
-        assert_eq!(find("\u{AB7A}\u{ABAA}", "AS").as_deref(), Some("\u{AB7A}\u{ABAA}"));
+        assert_eq!(
+            find("\u{AB7A}\u{ABAA}", "AS").as_deref(),
+            Some("\u{AB7A}\u{ABAA}")
+        );
         assert_eq!(find("0SPREY", "Osprey").as_deref(), Some("0SPREY"));
         assert_eq!(find("Fa1con", "Falcon").as_deref(), Some("Fa1con"));
         // ASCII `m` is not `rn`.
@@ -889,9 +969,15 @@ mod tests {
         assert_eq!(find("O N A", "Ona").as_deref(), Some("O N A"));
         assert_eq!(find("S P", "sp"), None);
         assert_eq!(find("F a lcon", "Falcon"), None);
-        assert_eq!(find("F-A-L-C-O-N!", "Falcon").as_deref(), Some("F-A-L-C-O-N"));
+        assert_eq!(
+            find("F-A-L-C-O-N!", "Falcon").as_deref(),
+            Some("F-A-L-C-O-N")
+        );
         // Invisible characters split nothing.
-        assert_eq!(find("and\u{200B}a", "Anda").as_deref(), Some("and\u{200B}a"));
+        assert_eq!(
+            find("and\u{200B}a", "Anda").as_deref(),
+            Some("and\u{200B}a")
+        );
     }
 
     #[test]
@@ -923,7 +1009,10 @@ mod tests {
         assert_eq!(find("AAA\u{2100}", "aaaa"), None);
         // And `a/c` is two words.
         assert_eq!(find("AAA\u{2100}", "aaaac"), None);
-        assert_eq!(find("AAA\u{2100}", "aaaa c").as_deref(), Some("AAA\u{2100}"));
+        assert_eq!(
+            find("AAA\u{2100}", "aaaa c").as_deref(),
+            Some("AAA\u{2100}")
+        );
         assert_eq!(
             find("con\u{FB01}dential", "confidential").as_deref(),
             Some("con\u{FB01}dential")

@@ -423,14 +423,22 @@ fn yaml_comments(yaml: &str, scalars: &[(usize, usize)]) -> Vec<Range<usize>> {
             .is_some_and(|i| {
                 // Ranges may nest (a key inside its mapping's value): any
                 // earlier range that still covers `hash` counts.
-                scalars[..=i].iter().rev().take(64).any(|&(from, to)| from <= hash && hash < to)
+                scalars[..=i]
+                    .iter()
+                    .rev()
+                    .take(64)
+                    .any(|&(from, to)| from <= hash && hash < to)
             });
         if starts_comment && !in_scalar {
             let end = bytes[hash..]
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(bytes.len(), |n| hash + n);
-            let end = if end > hash && bytes[end - 1] == b'\r' { end - 1 } else { end };
+            let end = if end > hash && bytes[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
             comments.push(hash + 1..end.max(hash + 1));
             at = end.max(hash + 1);
         } else {
@@ -720,7 +728,10 @@ impl Post {
     /// and the file name the id comes from. Matches in it point at the
     /// start of the file.
     fn path_unit(&self) -> TextUnit {
-        let path = self.path.strip_prefix("content/posts/").unwrap_or(&self.path);
+        let path = self
+            .path
+            .strip_prefix("content/posts/")
+            .unwrap_or(&self.path);
         let path = path.strip_suffix(".md").unwrap_or(path);
         TextUnit {
             field: Field::Path,
@@ -883,10 +894,17 @@ mod tests {
     #[test]
     fn every_place_in_the_file_is_a_unit() {
         let text = "---\n# plan: Falcon\nid: kite-teaser # was \"x # y\"\ntitle: \"A # not a comment\"\nauthor: a\nstatus: draft\nplatforms: [x]\npublish_at: 2026-12-01\naudiences: [sales, 'osprey']\nimage:\n  path: media/a.png\n  alt: |\n    literal # not a comment\n    # nor this\n---\nBody\n";
-        let post = Post::parse("content/posts/2026/12/heron-news.md".into(), text.as_bytes().to_vec());
+        let post = Post::parse(
+            "content/posts/2026/12/heron-news.md".into(),
+            text.as_bytes().to_vec(),
+        );
         let units = post.scanned_units();
         let of = |field: Field| -> Vec<String> {
-            units.iter().filter(|u| u.field == field).map(|u| u.text.clone()).collect()
+            units
+                .iter()
+                .filter(|u| u.field == field)
+                .map(|u| u.text.clone())
+                .collect()
         };
         assert_eq!(of(Field::Path), ["2026/12/heron-news"]);
         assert_eq!(of(Field::Comment), [" plan: Falcon", " was \"x # y\""]);
@@ -894,7 +912,11 @@ mod tests {
         assert_eq!(of(Field::Audience), ["sales", "osprey"]);
         let comment = units.iter().find(|u| u.field == Field::Comment).unwrap();
         assert_eq!(&post.text[comment.file_range(7, 13)], "Falcon");
-        let audience = units.iter().filter(|u| u.field == Field::Audience).nth(1).unwrap();
+        let audience = units
+            .iter()
+            .filter(|u| u.field == Field::Audience)
+            .nth(1)
+            .unwrap();
         assert_eq!(&post.text[audience.file_range(0, 6)], "osprey");
         let path = units.iter().find(|u| u.field == Field::Path).unwrap();
         assert_eq!(path.file_range(8, 13), 0..0);

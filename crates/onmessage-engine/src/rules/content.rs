@@ -167,7 +167,11 @@ fn with_rename(hit: &Hit, help: String) -> String {
     match hit.field {
         Field::Path => {
             let mut chars = help.chars();
-            let first: String = chars.next().into_iter().flat_map(char::to_lowercase).collect();
+            let first: String = chars
+                .next()
+                .into_iter()
+                .flat_map(char::to_lowercase)
+                .collect();
             format!(
                 "Rename the file or folder (the post id is derived from the file name and published); {first}{}",
                 chars.as_str()
@@ -235,7 +239,12 @@ pub(super) fn clients(
                 "client.unapproved",
                 Severity::Error,
                 hit.range.clone(),
-                format!("'{}'{} names client {}, {problem}", one_line(&hit.text), in_path(hit, post), c.id),
+                format!(
+                    "'{}'{} names client {}, {problem}",
+                    one_line(&hit.text),
+                    in_path(hit, post),
+                    c.id
+                ),
                 with_rename(hit, approval_help(c)),
             );
         }
