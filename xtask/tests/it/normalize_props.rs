@@ -138,7 +138,7 @@ proptest! {
     ) {
         let text = format!("{before} {disguise} {after}");
         let found = find_all(&text, &codename);
-        prop_assert!(found.iter().any(|f| *f == disguise), "{codename:?} hidden in {text:?}: {found:?}");
+        prop_assert!(found.contains(&disguise), "{codename:?} hidden in {text:?}: {found:?}");
     }
 
     #[test]
