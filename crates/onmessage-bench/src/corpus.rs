@@ -37,7 +37,7 @@ use onmessage_engine::share::shared_text;
 use onmessage_engine::urls::find_urls;
 
 /// Bump when the generated text changes, so cached corpora are rebuilt.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// The moment `publish` runs at: after every generated `publish_at`.
 pub const NOW: &str = "2027-01-15T12:00:00Z";
@@ -305,6 +305,16 @@ fn rules(names: usize) -> Vec<RuleDef> {
         },
     ];
     let realistic: usize = rules.iter().map(|r| r.realistic.len()).sum();
+    rules.push(RuleDef {
+        id: "bench.near-miss",
+        severity: "error",
+        category: "confidential",
+        message: "A term that neighbouring words of the filler spell together",
+        help: "The matcher joined two words, which is a false match.",
+        realistic: NEAR_MISS_TERMS,
+        patterns: &[],
+        terms: Vec::new(),
+    });
     for r in &mut rules {
         r.terms = r.realistic.iter().map(|t| t.to_string()).collect();
     }
@@ -501,7 +511,14 @@ const SENTENCES: &[&str] = &[
     "We're hiring for the {team} team, and this is the kind of work you would do every day.",
     "Ask me anything about {topic} in the comments; I will answer every one.",
     "Pairing with colleagues from {city} made this a lot more fun.",
+    // Near misses (`NEAR_MISS_TERMS`): two words that spell a term together.
+    "We planned it over coffee and a sandwich, and the {team} team is on a roll.",
+    "This is a small step, and even the S&P 500 crowd noticed.",
 ];
+
+/// Terms of an error rule that the filler spells across two words ("and
+/// a", "on a", "is a", "S&P"): any finding of them is a false match.
+const NEAR_MISS_TERMS: &[&str] = &["Anda", "Ona", "Isa", "sp", "Teamis"];
 const SHORT_SENTENCES: &[&str] = &[
     "A short guide to {topic} that saved us hours.",
     "Notes from our {team} team on {topic}.",
@@ -598,7 +615,16 @@ impl LeakPool {
         let products = products();
         let clients = clients(BASE_TERMS);
         LeakPool {
-            codenames: products.iter().flat_map(|p| p.codenames.clone()).collect(),
+            // Multi-word codenames are planted hyphenated too
+            // (`project-zaqo`): a split the name itself has, so it counts.
+            codenames: products
+                .iter()
+                .flat_map(|p| p.codenames.clone())
+                .flat_map(|c| {
+                    let hyphenated = c.contains(' ').then(|| c.replace(' ', "-").to_lowercase());
+                    std::iter::once(c).chain(hyphenated)
+                })
+                .collect(),
             unannounced: products
                 .iter()
                 .filter(|p| p.announce_at.is_none_or(|at| at > "2027"))
@@ -611,7 +637,7 @@ impl LeakPool {
                 .collect(),
             terms: rules(BASE_TERMS)
                 .into_iter()
-                .filter(|r| r.severity == "error")
+                .filter(|r| r.severity == "error" && r.id != "bench.near-miss")
                 .flat_map(|r| {
                     r.terms
                         .into_iter()
@@ -1169,17 +1195,27 @@ mod tests {
         ];
         for text in pools.iter().flat_map(|p| p.iter()) {
             assert!(!text.to_lowercase().contains('q'), "{text}");
-            // As the matcher sees it: normalised, whole words, separators ignored.
+            // As the matcher sees it: normalised, whole words, splits
+            // crossed only where the term has them.
             let norm = onmessage_engine::normalize::Normalized::new(text);
             for term in &realistic {
-                let needle = onmessage_engine::normalize::normalize_term(term);
-                for (at, _) in norm.text.match_indices(&needle) {
-                    assert!(
-                        !norm.is_whole_word(at, at + needle.len()),
-                        "{text} holds {term}"
-                    );
-                }
+                let needle = onmessage_engine::normalize::Needle::new(term);
+                assert!(norm.find_all(&needle).is_empty(), "{text} holds {term}");
             }
+        }
+    }
+
+    #[test]
+    fn near_misses_are_in_the_filler() {
+        // Each near-miss term is spelt by two neighbouring words of the
+        // filler, so a matcher that joins words fails the corpus.
+        let filler: Vec<String> = SENTENCES
+            .iter()
+            .map(|s| onmessage_engine::normalize::normalize_term(s))
+            .collect();
+        for term in NEAR_MISS_TERMS {
+            let needle = onmessage_engine::normalize::normalize_term(term);
+            assert!(filler.iter().any(|f| f.contains(&needle)), "{term}");
         }
     }
 

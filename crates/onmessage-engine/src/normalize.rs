@@ -512,8 +512,9 @@ fn fold_char<S: FoldSink>(
     });
     let mut emitted = 0;
     let mut emit = |f: char, state: &mut FoldState, sink: &mut S| {
+        // A split may come first inside the decomposition (`⑴` is `(1)`).
         let mut flags = if emitted == 0 {
-            first_flags
+            first_flags | state.pending
         } else {
             state.pending | JOINED
         };
@@ -1017,6 +1018,14 @@ mod tests {
             find("con\u{FB01}dential", "confidential").as_deref(),
             Some("con\u{FB01}dential")
         );
+    }
+
+    #[test]
+    fn a_split_inside_a_decomposition_splits() {
+        // `⑴` is `(1)`: the `l` it holds starts a word of its own.
+        let norm = Normalized::new("a\u{2474}");
+        assert_eq!(norm.text, "al");
+        assert_eq!(norm.flags[1] & SPLIT, SPLIT);
     }
 
     #[test]

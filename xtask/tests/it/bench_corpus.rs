@@ -42,6 +42,26 @@ fn every_planted_leak_is_found_and_nothing_else_errs() {
             .any(|p| p.field.ends_with(" copy") && p.field != "default copy")
     );
     assert!(content.plants.len() >= 20, "{}", content.plants.len());
+    // Hyphenated multi-word codenames are planted, and count.
+    assert!(
+        content
+            .plants
+            .iter()
+            .any(|p| p.kind == LeakKind::Codename && p.text.contains('-')),
+        "no hyphenated codename planted"
+    );
+    // Clean posts carry near misses: words that spell a policy term
+    // together ("on a" for `Ona`), which must not be errors.
+    let near_misses = walkdir::WalkDir::new(root.join("content/posts"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            text.contains("on a roll") || text.contains("S&P 500")
+        })
+        .count();
+    assert!(near_misses >= 5, "{near_misses} posts with near misses");
 
     let (posts, seen) = check(&root);
     assert_eq!(posts, 300);

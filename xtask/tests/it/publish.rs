@@ -149,7 +149,7 @@ struct Expected {
 }
 
 const WITHHELD_AFTER_FEBRUARY: &[(&str, &[&str])] = &[
-    // The product's name in the file name (the published id) and in the copy.
+    // Named in the copy and in the file name, which the id comes from.
     ("early-gizmo", &["product.embargo", "product.embargo"]),
     ("gif-post", &["publish.image"]),
     ("leaky-numbers", &["confidential.financials"]),
@@ -183,8 +183,9 @@ const EXPECTED: &[Expected] = &[
             ("sales", &["sales-story", "everyone-tip"]),
         ],
         withheld: &[
-            // Judged at its publish_at (its file name, the published id, and
-            // its copy name the product) and again at now: still embargoed.
+            // Judged at its publish_at and again at now: still embargoed
+            // (named in the copy and in the file name, which the id comes
+            // from).
             (
                 "early-gizmo",
                 &["product.embargo", "product.embargo", "publish.embargo"],
