@@ -340,6 +340,9 @@ pub struct When {
     pub terms: Option<PhraseSet>,
     pub patterns: Vec<Regex>,
     pub links_to: Vec<LinkTarget>,
+    /// Every product id `products` lists, with where it is written, for
+    /// checking against the calendar.
+    pub product_ids: Vec<(String, (usize, usize))>,
 }
 
 impl When {
@@ -569,6 +572,7 @@ impl Policy {
             errors: &mut errors,
             phrase_sets: &mut phrase_sets,
             timezone: &timezone,
+            client_ids: clients.iter().map(|c: &Client| c.id.clone()).collect(),
         };
         let mut rules = Vec::with_capacity(file.rules.len());
         let mut rule_ids: HashMap<&str, usize> = HashMap::new();
@@ -775,6 +779,7 @@ struct Compile<'a> {
     errors: &'a mut Vec<ConfigError>,
     phrase_sets: &'a mut Vec<Vec<Term>>,
     timezone: &'a TimeZone,
+    client_ids: Vec<String>,
 }
 
 impl Compile<'_> {
@@ -932,7 +937,27 @@ impl Compile<'_> {
     }
 
     fn when(&mut self, w: &WhenFile, at: &str) -> When {
+        let mut product_ids = Vec::new();
+        if let Some(IdsFile::Ids(ids)) = &w.products {
+            for (j, id) in ids.iter().enumerate() {
+                let pos = self.pos(&format!("{at}/products/{j}"));
+                product_ids.push((id.clone(), (pos.line, pos.column)));
+            }
+        }
+        if let Some(IdsFile::Ids(ids)) = &w.clients {
+            for (j, id) in ids.iter().enumerate() {
+                if !self.client_ids.iter().any(|c| c == id) {
+                    self.error(
+                        &format!("{at}/clients/{j}"),
+                        format!(
+                            "`when.clients` names `{id}`, which is not a client under `clients`"
+                        ),
+                    );
+                }
+            }
+        }
         When {
+            product_ids,
             products: w.products.as_ref().map(Ids::compile),
             clients: w.clients.as_ref().map(Ids::compile),
             tags: w.tags.clone(),

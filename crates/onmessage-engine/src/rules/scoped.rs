@@ -590,6 +590,30 @@ pub fn verify(ctx: &Context) -> Vec<crate::config::ConfigError> {
         source_line: None,
     };
     let mut errors = Vec::new();
+    let whens = ctx
+        .policy
+        .rules
+        .iter()
+        .filter_map(|r| r.when.as_ref().map(|w| (r.id.as_str(), w)));
+    let disclosure = ctx
+        .policy
+        .disclosure
+        .as_ref()
+        .and_then(|d| match &d.required_when {
+            crate::policy::DisclosureRequired::When(w) => Some(("the disclosure", w.as_ref())),
+            _ => None,
+        });
+    for (owner, when) in whens.chain(disclosure) {
+        for (id, (line, column)) in &when.product_ids {
+            if ctx.calendar.product(id).is_none() {
+                errors.push(at(
+                    *line,
+                    *column,
+                    format!("`when.products` of {owner} names `{id}`, which policies/calendar.yaml does not know"),
+                ));
+            }
+        }
+    }
     for rule in &ctx.policy.rules {
         for a in [&rule.active_from, &rule.active_until]
             .into_iter()
@@ -788,4 +812,146 @@ pub fn describe(rule: &Rule) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::Setup;
+    use crate::post::Post;
+
+    const CALENDAR: &str =
+        "version: 1\nproducts:\n  - {id: widget-pro, name: Widget Pro, announce_at: 2026-12-01}\n";
+
+    fn setup(rules: &str) -> Result<Setup, Vec<crate::config::ConfigError>> {
+        let policy = format!(
+            "version: 1\ncompany: {{name: Example Corp, timezone: America/New_York, domains: [example.com]}}\nrules:\n{rules}"
+        );
+        Setup::parse(policy.as_bytes(), CALENDAR.as_bytes())
+    }
+
+    fn rules_fired(setup: &Setup, front: &str, body: &str) -> Vec<String> {
+        let text = format!(
+            "---\ntitle: T\nauthor: a\nstatus: draft\nplatforms: [linkedin, x]\npublish_at: 2027-01-10T15:00:00Z\n{front}---\n{body}\n"
+        );
+        let post = Post::parse("content/posts/p.md".into(), text.into_bytes());
+        let mut rules: Vec<String> =
+            crate::rules::evaluate(&setup.context(), &post, &Default::default())
+                .into_iter()
+                .filter(|f| !f.suppressed)
+                .map(|f| f.rule)
+                .collect();
+        rules.sort();
+        rules
+    }
+
+    const RULE: &str =
+        "  - id: r.one\n    severity: error\n    category: c\n    message: m\n    explain: e\n";
+
+    #[test]
+    fn inside_words_terms_match_inside_compounds_only_when_asked() {
+        let s = setup(&format!(
+            "{RULE}    terms: [{{term: umsatz, inside_words: true}}, gewinn]\n"
+        ))
+        .unwrap();
+        assert_eq!(rules_fired(&s, "", "Der Quartalsumsatz"), ["r.one"]);
+        assert!(rules_fired(&s, "", "Ein Gewinnspiel").is_empty());
+        assert_eq!(rules_fired(&s, "", "Der Gewinn"), ["r.one"]);
+    }
+
+    #[test]
+    fn except_and_near_qualify_matches() {
+        let s = setup(&format!(
+            "{RULE}    terms: [guarantee]\n    except: {{phrases: [Price Match Guarantee], links_to: [example.com/g]}}\n"
+        ))
+        .unwrap();
+        assert!(rules_fired(&s, "", "Our price-match GUARANTEE").is_empty());
+        assert!(rules_fired(&s, "", "See https://example.com/g/guarantee").is_empty());
+        assert_eq!(rules_fired(&s, "", "We guarantee it"), ["r.one"]);
+        let s = setup(&format!(
+            "{RULE}    terms: [widget]\n    near: {{terms: [slow], within: 5}}\n"
+        ))
+        .unwrap();
+        assert_eq!(rules_fired(&s, "", "the widget is slow"), ["r.one"]);
+        assert!(rules_fired(&s, "", "the widget is fast, not at all slow").is_empty());
+    }
+
+    #[test]
+    fn require_fires_per_platform_copy_and_honours_within() {
+        let s = setup(&format!(
+            "{RULE}    platforms: [x]\n    require: {{phrases: [views are my own], within: 20}}\n"
+        ))
+        .unwrap();
+        assert_eq!(rules_fired(&s, "", "Hello there."), ["r.one"]);
+        assert!(rules_fired(&s, "", "Views are my own. Hello.").is_empty());
+        assert_eq!(
+            rules_fired(&s, "", "Hello there, friends: views are my own."),
+            ["r.one"]
+        );
+        // The x copy has it; the linkedin copy is out of scope.
+        assert!(rules_fired(&s, "", "Hello.\n\n## x\nViews are my own.").is_empty());
+    }
+
+    #[test]
+    fn scopes_and_activation() {
+        let s = setup(&format!(
+            "{RULE}    audiences: [hourly]\n    when: {{products: any}}\n    active_until: {{product: widget-pro}}\n    terms: [overtime]\n"
+        ))
+        .unwrap();
+        // widget-pro is announced 2026-12-01, before the post: the rule has lifted.
+        assert!(
+            rules_fired(
+                &s,
+                "products: [widget-pro]\naudiences: [hourly]\n",
+                "overtime #employee"
+            )
+            .is_empty()
+        );
+        let s = setup(&format!(
+            "{RULE}    audiences: [hourly]\n    when: {{products: [widget-pro]}}\n    terms: [overtime]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            rules_fired(
+                &s,
+                "products: [widget-pro]\naudiences: [hourly]\n",
+                "overtime"
+            ),
+            ["r.one"]
+        );
+        assert!(
+            rules_fired(
+                &s,
+                "products: [widget-pro]\naudiences: [sales]\n",
+                "overtime"
+            )
+            .is_empty()
+        );
+        assert!(rules_fired(&s, "audiences: [hourly]\n", "overtime").is_empty());
+    }
+
+    #[test]
+    fn policy_errors_name_their_position() {
+        let cycle = "  - {id: a.b, severity: info, category: c, message: m, explain: e, terms: [alpha], when: {rules: [a.c]}}\n  - {id: a.c, severity: info, category: c, message: m, explain: e, terms: [beta], when: {rules: [a.b]}}\n";
+        let errors = setup(cycle).err().expect("a cycle is an error");
+        assert!(errors[0].message.contains("circle"), "{errors:?}");
+        assert_eq!(errors[0].position.map(|p| p.0), Some(4));
+        let unknown = setup(&format!(
+            "{RULE}    terms: [x]\n    when: {{products: [widget-ultra]}}\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(unknown[0].message.contains("widget-ultra"), "{unknown:?}");
+        let example = setup(&format!(
+            "{RULE}    terms: [x]\n    examples: {{match: [nothing here]}}\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(
+            example[0]
+                .message
+                .contains("`match` example \"nothing here\""),
+            "{example:?}"
+        );
+        assert_eq!(example[0].position.map(|p| p.0), Some(10));
+    }
 }
