@@ -317,7 +317,7 @@ fn a_calendar_change_reports_the_posts_whose_publication_moves() {
 }
 
 #[test]
-fn an_approved_post_edited_after_approval_is_flagged() {
+fn an_approved_post_edited_after_approval_fails_unless_it_goes_back_to_review() {
     let repo = Repo::new();
     let approved = |body: &str| post("A", body).replace("status: draft", "status: approved");
     repo.write("content/posts/a.md", &approved("Hello."));
@@ -326,12 +326,39 @@ fn an_approved_post_edited_after_approval_is_flagged() {
     repo.write("content/posts/a.md", &approved("Hello, world."));
     repo.commit("tweak");
     let (code, report) = repo.check(&["--base", "base"]);
-    assert_eq!(code, 0, "a warning: {report}");
+    assert_eq!(
+        code, 1,
+        "an error: merged, the new text would go out as approved: {report}"
+    );
     assert_eq!(
         findings(&report),
         vec![("approval.edited".into(), "content/posts/a.md".into(), false)]
     );
     assert_eq!(report["findings"][0]["line"], 4);
+    assert_eq!(report["findings"][0]["severity"], "error");
+
+    // The same change sends it back to review: nothing to report.
+    repo.write(
+        "content/posts/a.md",
+        &approved("Hello, world.").replace("status: approved", "status: review"),
+    );
+    repo.commit("back to review");
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(findings(&report), vec![]);
+
+    // Or it records a new approval of the new text.
+    repo.write(
+        "content/posts/a.md",
+        &approved("Hello, world.").replace(
+            "status: approved",
+            "status: approved\napproved_at: 2026-11-19",
+        ),
+    );
+    repo.commit("approved again");
+    let (code, report) = repo.check(&["--base", "base"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(findings(&report), vec![]);
 }
 
 #[test]

@@ -281,13 +281,13 @@ Fix: rewrite the branch before merging (interactive rebase: edit or drop the com
     },
     Builtin {
         id: "approval.edited",
-        severity: Severity::Warning,
+        severity: Severity::Error,
         category: "history",
         summary: "An approved post's text changed after approval",
-        explain: "With `check --base`: a post that was already `status: approved` at the base revision has changed text (copy, title, tags, link or alt text) in this change. The approval was given for the old text; the new text deserves the same review.
+        explain: "With `check --base`: a post that was already `status: approved` at the base revision has changed text (copy, title, tags, link or alt text) in this change, and the change neither sends it back to review nor records a new approval. The approval was given for the old text; merged as it is, the new text would be published as approved without anyone approving it.
 
-Fix: set `status: review` and ask the approver to look again, or revert the change.",
-        allowable: true,
+Fix: set `status: review` in the same change and ask the approver to look again (they approve it in a later change), record the new approval (`approved_by` / `approved_at`) if the approver has reviewed this text, or revert the change. A policy that does not need this can lower the rule with `builtins: {approval.edited: {severity: warning}}`.",
+        allowable: false,
     },
     Builtin {
         id: "approval.missing",

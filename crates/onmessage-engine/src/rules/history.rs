@@ -114,6 +114,15 @@ pub fn approval_edited(
     if base_front.status != Status::Approved {
         return None;
     }
+    // The change sends the post back to review, or records a new approval:
+    // the new text is not published on the old approval.
+    let front = post.front.as_ref()?;
+    let reapproved = (front.approved_by.is_some() || front.approved_at.is_some())
+        && (front.approved_by != base_front.approved_by
+            || front.approved_at != base_front.approved_at);
+    if front.status != Status::Approved || reapproved {
+        return None;
+    }
     let visible = |p: &Post| {
         p.text_units()
             .into_iter()
@@ -144,13 +153,16 @@ pub fn approval_edited(
     });
     let help = match &base_front.approved_by {
         Some(id) => format!(
-            "Set `status: review` and ask `{id}` (or another approver) to approve the new text, or revert the change"
+            "Set `status: review` in this change and ask `{id}` (or another approver) to approve the new text, record their new approval, or revert the change"
         ),
-        None => "Set `status: review` and ask for approval again, or revert the change".to_string(),
+        None => {
+            "Set `status: review` in this change and ask for approval again, or revert the change"
+                .to_string()
+        }
     };
     Some(Finding::new(
         "approval.edited",
-        Severity::Warning,
+        Severity::Error,
         &post.path,
         post.lines.region(&post.text, range.start, range.end),
         format!(
