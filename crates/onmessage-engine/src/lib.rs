@@ -27,7 +27,7 @@ pub mod rules;
 pub mod scaffold;
 pub mod schema;
 pub mod share;
-pub mod source;
+mod source;
 pub mod time;
 pub mod urls;
 pub mod yaml;
