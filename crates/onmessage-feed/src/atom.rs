@@ -110,6 +110,15 @@ pub fn entry(site: &Site, item: &Item) -> String {
     }
     m.raw("\n    ")
         .element("content", &[("type", "text")], &item.content_text);
+    extension(&mut m, item);
+    m.raw("\n  </entry>");
+    m.finish()
+}
+
+/// The `urn:onmessage:feed:1` elements of an entry or item (Atom and RSS
+/// carry the same): expiry, audiences, products, and every network's copy
+/// with its length, limit, digest and share URL.
+pub(crate) fn extension(m: &mut Markup, item: &Item) {
     if let Some(expires) = item.expires {
         m.raw("\n    ")
             .element("om:expires", &[], &expires.to_string());
@@ -134,6 +143,4 @@ pub fn entry(site: &Site, item: &Item) -> String {
         }
         m.raw("\n    ").element("om:platform", &attrs, &p.text);
     }
-    m.raw("\n  </entry>");
-    m.finish()
 }

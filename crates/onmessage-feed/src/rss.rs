@@ -84,26 +84,7 @@ pub fn item(item: &Item) -> String {
             ],
         );
     }
-    if let Some(expires) = item.expires {
-        m.raw("\n    ")
-            .element("om:expires", &[], &expires.to_string());
-    }
-    for audience in &item.audiences {
-        m.raw("\n    ").element("om:audience", &[], audience);
-    }
-    for p in &item.platforms {
-        let length = p.length.to_string();
-        let limit = p.limit.to_string();
-        let mut attrs = vec![
-            ("name", p.platform.id()),
-            ("length", length.as_str()),
-            ("max-length", limit.as_str()),
-        ];
-        if let Some(url) = &p.share_url {
-            attrs.push(("share-url", url));
-        }
-        m.raw("\n    ").element("om:platform", &attrs, &p.text);
-    }
+    crate::atom::extension(&mut m, item);
     m.raw("\n  </item>");
     m.finish()
 }

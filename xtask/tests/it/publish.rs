@@ -556,6 +556,11 @@ print(json.dumps({
 "#;
 
 fn parse_atom(path: &Path) -> Value {
+    parse_feed(path, "atom10")
+}
+
+/// The feed as feedparser reads it, well-formed and of `version`.
+fn parse_feed(path: &Path, version: &str) -> Value {
     let output = Command::new("python3")
         .args(["-c", FEEDPARSER_SCRIPT])
         .arg(path)
@@ -570,8 +575,58 @@ fn parse_atom(path: &Path) -> Value {
         path.display(),
         parsed["bozo_exception"]
     );
-    assert_eq!(parsed["version"], "atom10", "{}", path.display());
+    assert_eq!(parsed["version"], version, "{}", path.display());
     parsed
+}
+
+#[test]
+fn rss_feeds_parse_in_feedparser_as_rss_2() {
+    if feedparser().is_none() {
+        return;
+    }
+    let dir = scratch("feedparser-rss");
+    let root = fixture(&dir);
+    let out = dir.join("out");
+    publish(&root, MID_FEBRUARY, &out);
+
+    let feed = parse_feed(&out.join("feed.rss"), "rss20");
+    assert_eq!(feed["title"], "Fixture Corp: posts to share");
+    let links = feed["links"].as_array().unwrap();
+    assert!(
+        links.contains(&serde_json::json!(["self", format!("{BASE}feed.rss")])),
+        "{links:?}"
+    );
+    let entries = feed["entries"].as_array().unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["hostile", "sales-story", "everyone-tip"],
+        "guid is the post id"
+    );
+    let hostile = &entries[0];
+    assert_eq!(
+        hostile["title"],
+        "<script>window.__pwned=1</script> & \"quotes\" 'too'"
+    );
+    assert_eq!(hostile["published"], "Wed, 20 Jan 2027 05:00:00 +0000");
+    assert_eq!(hostile["tags"], serde_json::json!(["<b>bold</b>"]));
+    let tip = &entries[2];
+    let enclosure = tip["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l[0] == "enclosure")
+        .unwrap_or_else(|| panic!("{tip}"));
+    assert!(
+        enclosure[1]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{BASE}media/")),
+        "{enclosure}"
+    );
+    for audience in ["design", "engineering", "sales"] {
+        parse_feed(&out.join(format!("audiences/{audience}/feed.rss")), "rss20");
+    }
 }
 
 #[test]
