@@ -29,7 +29,7 @@ use onmessage_engine::check::Checked;
 use onmessage_engine::config::ConfigError;
 use onmessage_engine::egress::{Egress, Leak};
 use onmessage_engine::eligibility::{self as select, Reason, Withheld};
-use onmessage_engine::media::{CONTENT_DIR, ImageFile};
+use onmessage_engine::media::ImageFile;
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
@@ -613,14 +613,14 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         message: format!("image `{path}` {message}"),
         line: None,
     };
-    match images::inspect(root, path) {
-        ImageFile::Found(_) => {}
-        ImageFile::BadPath(why) => return Err(reason(why.to_string())),
-        ImageFile::Missing => return Err(reason("is missing".to_string())),
-        ImageFile::Outside => return Err(reason("resolves outside content/".to_string())),
-    }
-    let bytes = images::read(&root.join(CONTENT_DIR).join(path))
-        .map_err(|why| reason(format!("cannot be published: {why}")))?;
+    // Resolved the way the check resolved it, and read once: the check has
+    // already judged the metadata.
+    let real = images::resolve(root, path).map_err(|problem| match problem {
+        ImageFile::BadPath(why) => reason(why.to_string()),
+        ImageFile::Outside => reason("resolves outside content/".to_string()),
+        ImageFile::Missing | ImageFile::Found(_) => reason("is missing".to_string()),
+    })?;
+    let bytes = images::read(&real).map_err(|why| reason(format!("cannot be published: {why}")))?;
     let (kind, stripped) =
         strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
     let stem: String = Path::new(path)
