@@ -299,6 +299,52 @@ fn every_job_has_a_time_limit_and_every_action_is_pinned() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// The first release (major, minor) of each action we use that runs on
+/// node24: GitHub retired the node20 runtime. Read off each action's
+/// `action.yml` (`runs.using`) when it was bumped.
+const FIRST_NODE24_RELEASE: &[(&str, (u64, u64))] = &[
+    ("actions/checkout", (5, 0)),
+    ("actions/cache", (5, 0)),
+    ("actions/upload-artifact", (6, 0)),
+    ("actions/upload-pages-artifact", (5, 0)),
+    ("actions/deploy-pages", (5, 0)),
+    ("github/codeql-action/upload-sarif", (4, 0)),
+    ("Swatinem/rust-cache", (2, 9)),
+];
+
+#[test]
+fn every_action_names_its_version_and_none_runs_on_node20() {
+    let mut problems = Vec::new();
+    for (name, _) in workflows() {
+        let path = workspace().join(".github/workflows").join(&name);
+        for line in std::fs::read_to_string(path).unwrap().lines() {
+            let Some((_, uses)) = line.split_once("uses: ") else {
+                continue;
+            };
+            let (action, rest) = uses.split_once('@').unwrap_or((uses, ""));
+            let version = rest.split_once(" # v").map(|(_, v)| {
+                let mut parts = v.trim().split('.').map(|n| n.parse::<u64>().ok());
+                (parts.next().flatten(), parts.next().flatten())
+            });
+            let Some((Some(major), Some(minor))) = version else {
+                problems.push(format!("{name}: {uses} has no `# vX.Y.Z` comment"));
+                continue;
+            };
+            match FIRST_NODE24_RELEASE.iter().find(|(known, _)| *known == action) {
+                None => problems.push(format!(
+                    "{name}: {action} is new here: check its runtime and add it to FIRST_NODE24_RELEASE"
+                )),
+                Some((_, first)) if (major, minor) < *first => problems.push(format!(
+                    "{name}: {uses} runs on node20 (needs v{}.{} or later)",
+                    first.0, first.1
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 #[test]
 fn codeowners_names_every_top_level_path() {
     let owners = std::fs::read_to_string(workspace().join(".github/CODEOWNERS")).unwrap();
