@@ -47,8 +47,46 @@ pub struct Site {
 }
 
 impl Site {
+    /// The URL of `path` (relative to the output root) in a file at the
+    /// output root.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+        self.link(path, "")
+    }
+
+    /// The URL of `path` (relative to the output root) as written in a file
+    /// in the folder `dir` (relative to the output root: `""` or ending in
+    /// `/`). An absolute base (`https://...`, `/hub/`) is the same from every
+    /// folder; a relative one (`./`) is climbed out of `dir` first, so the
+    /// link resolves against the file's own address.
+    pub fn link(&self, path: &str, dir: &str) -> String {
+        let base = &self.base_url;
+        if dir.is_empty() || base.starts_with('/') || base.contains("://") {
+            return format!("{base}{path}");
+        }
+        let base = base.strip_prefix("./").unwrap_or(base);
+        let link = format!("{}{base}{path}", "../".repeat(dir.matches('/').count()));
+        if link.is_empty() {
+            "./".to_string()
+        } else {
+            link
+        }
+    }
+
+    /// A post's own page, relative to the output root: `posts/<id>/`, the
+    /// id percent-encoded (a file-name id may hold any character).
+    pub fn post_path(id: &str) -> String {
+        format!("posts/{}/", percent(id))
+    }
+
+    /// The page that describes the `_onmessage` feed extension, relative to
+    /// the output root.
+    pub fn about_path() -> &'static str {
+        "about.html"
+    }
+
+    /// The feeds' icon and the hub's favicon, relative to the output root.
+    pub fn icon_path() -> &'static str {
+        "icon.svg"
     }
 
     /// Where a feed for `audience` lives, relative to the output root.
@@ -257,6 +295,55 @@ pub fn authority(policy: &Policy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn site(base_url: &str) -> Site {
+        Site {
+            company: "C".to_string(),
+            language: "en".to_string(),
+            base_url: base_url.to_string(),
+            authority: "c".to_string(),
+            timezone: TimeZone::UTC,
+            now: Timestamp::UNIX_EPOCH,
+            audiences: Vec::new(),
+            platforms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn links_resolve_from_the_folder_of_their_file() {
+        let relative = site("./");
+        assert_eq!(relative.link("media/a.png", ""), "./media/a.png");
+        assert_eq!(relative.link("", ""), "./");
+        assert_eq!(
+            relative.link("media/a.png", "audiences/sales/"),
+            "../../media/a.png"
+        );
+        assert_eq!(relative.link("", "audiences/sales/"), "../../");
+        assert_eq!(relative.link("about.html", "posts/a/"), "../../about.html");
+        let nested = site("hub/");
+        assert_eq!(
+            nested.link("icon.svg", "audiences/x/"),
+            "../../hub/icon.svg"
+        );
+        for absolute in ["https://a.example/hub/", "/hub/"] {
+            let site = site(absolute);
+            assert_eq!(
+                site.link("media/a.png", "audiences/sales/"),
+                format!("{absolute}media/a.png")
+            );
+            assert_eq!(site.url(""), absolute);
+        }
+    }
+
+    #[test]
+    fn every_post_has_a_page_of_its_own() {
+        assert_eq!(Site::post_path("widget-pro"), "posts/widget-pro/");
+        assert_eq!(Site::post_path("a b/é"), "posts/a%20b%2F%C3%A9/");
+        assert_eq!(
+            site("https://a.example/").url(&Site::post_path("x")),
+            "https://a.example/posts/x/"
+        );
+    }
 
     #[test]
     fn clean_text_is_what_every_output_shows() {
