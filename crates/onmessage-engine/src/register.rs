@@ -382,8 +382,23 @@ pub fn shareable_from(
     commit_date: Timestamp,
     ctx: &Context,
 ) -> Option<Timestamp> {
-    let approval = version.approved_moment.unwrap_or(commit_date);
-    let mut at = version.publish_at.map_or(approval, |p| p.max(approval));
+    became_shareable(
+        version.publish_at,
+        version.approved_moment.unwrap_or(commit_date),
+        ctx,
+    )
+}
+
+/// [`shareable_from`] from its inputs: the post's `publish_at` and its
+/// approval's moment. Publish gives the same inputs from the working tree
+/// and the calendar at `--now`. Whatever else can hold a post back (a
+/// client's approval starting) is one more bound in [`Context`].
+pub fn became_shareable(
+    publish_at: Option<Timestamp>,
+    approval: Timestamp,
+    ctx: &Context,
+) -> Option<Timestamp> {
+    let mut at = publish_at.map_or(approval, |p| p.max(approval));
     match ctx.announced {
         Some(None) => return None,
         Some(Some(announced)) => at = at.max(announced),
@@ -394,6 +409,60 @@ pub fn shareable_from(
         at = end;
     }
     Some(at)
+}
+
+/// How long a feed keeps announcing a post that left it early (withdrawn
+/// or deleted while shareable): a reader that polls less often than this
+/// may keep showing it.
+pub const TOMBSTONE_DAYS: i64 = 30;
+
+/// What the feeds take from the register: each post's current approval and
+/// the posts that left the feed early.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FeedHistory {
+    /// By post id: its open approval.
+    pub current: BTreeMap<String, CurrentApproval>,
+    /// Posts withdrawn or deleted while shareable, within
+    /// [`TOMBSTONE_DAYS`] of `now`, by id: the latest such moment.
+    pub removed: BTreeMap<String, Timestamp>,
+}
+
+/// A post's approval that is still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CurrentApproval {
+    /// The approving commit's date (the approval when `approved_at` is absent).
+    pub commit_date: Timestamp,
+    /// The last commit at or before `now` that changed the approved copy.
+    pub edited: Option<Timestamp>,
+}
+
+impl FeedHistory {
+    /// From the rows [`Ledger::finish`] gave at `now`.
+    pub fn from_rows(rows: &[Row], now: Timestamp) -> FeedHistory {
+        let mut history = FeedHistory::default();
+        let retention = jiff::SignedDuration::from_hours(24 * TOMBSTONE_DAYS);
+        for row in rows {
+            if let Some(withdrawn) = &row.withdrawn {
+                // Ended by the withdrawal, not by its expiry, after it had
+                // become shareable (`finish` keeps `shareable_from` only then).
+                let early = row.shareable_from.is_some()
+                    && row.shareable_until == Some(withdrawn.date);
+                if early && now.duration_since(withdrawn.date) < retention {
+                    let latest = history.removed.entry(row.id.clone()).or_insert(withdrawn.date);
+                    *latest = (*latest).max(withdrawn.date);
+                }
+            } else if row.superseded.is_none() {
+                history.current.insert(
+                    row.id.clone(),
+                    CurrentApproval {
+                        commit_date: row.commit.date,
+                        edited: row.edits.iter().map(|e| e.date).filter(|&d| d <= now).max(),
+                    },
+                );
+            }
+        }
+        history
+    }
 }
 
 // ---- rendering ----

@@ -24,7 +24,8 @@ pub struct Feed<'a> {
     pub audience: Option<&'a str>,
     /// How many items it has.
     pub items: usize,
-    /// The newest item's date; `now` when there is none.
+    /// When it last changed: its newest item's `updated` or deletion; `now`
+    /// when it has neither.
     pub updated: Timestamp,
 }
 
@@ -108,12 +109,12 @@ pub struct Item {
     pub title: String,
     /// The default copy (else the first platform's), links tagged for the feed.
     pub content_text: String,
-    pub published: Timestamp,
+    pub dates: Dates,
     /// The exclusive end of its time in the feed.
     pub expires: Option<Timestamp>,
     pub tags: Vec<String>,
-    /// The post's card in the hub: `<base-url>#<id>`.
-    pub url: String,
+    /// The post's own page, relative to the output root (`Site::post_path`).
+    pub page: String,
     /// The post's link, tagged for the feed.
     pub external_url: Option<String>,
     pub image: Option<Image>,
@@ -123,12 +124,39 @@ pub struct Item {
     pub platforms: Vec<PlatformCopy>,
 }
 
+/// When a post was published, became shareable and changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dates {
+    /// Its `publish_at`.
+    pub published: Timestamp,
+    /// When it last became shareable (`register::became_shareable`, never
+    /// after `now`): RSS's `pubDate`.
+    pub shareable: Timestamp,
+    /// The last change of its published content while it was shareable.
+    pub modified: Option<Timestamp>,
+}
+
+impl Dates {
+    /// A post whose history is unknown: shareable from its `publish_at`.
+    pub fn published(at: Timestamp) -> Dates {
+        Dates {
+            published: at,
+            shareable: at,
+            modified: None,
+        }
+    }
+
+    /// When it last changed in a way readers care about: Atom's `updated`.
+    pub fn updated(&self) -> Timestamp {
+        self.modified.unwrap_or(self.shareable)
+    }
+}
+
 /// An image copied to the output with its metadata removed.
 #[derive(Clone)]
 pub struct Image {
     /// Relative to the output root: `media/<name>-<hash>.<ext>`.
     pub file: String,
-    pub url: String,
     pub alt: String,
     pub mime: &'static str,
     pub size: usize,
@@ -191,9 +219,8 @@ pub fn shared_copies(post: &Post) -> Vec<(Platform, String)> {
 /// Builds the item for a post that may be published.
 pub fn item(
     policy: &Policy,
-    site: &Site,
     post: &Post,
-    published: Timestamp,
+    dates: Dates,
     expires: Option<Timestamp>,
     products: Vec<String>,
     image: Option<Image>,
@@ -241,10 +268,10 @@ pub fn item(
         id: post.id.clone(),
         title: clean(&front.title),
         content_text,
-        published,
+        dates,
         expires,
         tags: front.tags.iter().map(|t| clean(t)).collect(),
-        url: site.url(&format!("#{}", percent(&post.id))),
+        page: Site::post_path(&post.id),
         external_url: link.map(|l| utm_tag(l, FEED_SOURCE, &post.id)),
         image,
         audiences: front.audiences.clone().unwrap_or_default(),

@@ -346,13 +346,15 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
     assert_eq!(feed["home_page_url"], BASE);
     assert_eq!(feed["feed_url"], format!("{BASE}feed.json"));
     assert_eq!(feed["authors"][0]["name"], "Fixture Corp");
+    assert_eq!(feed["icon"], format!("{BASE}icon.svg"));
+    assert_eq!(feed["favicon"], format!("{BASE}icon.svg"));
 
     let items = feed["items"].as_array().unwrap();
     let item = |id: &str| items.iter().find(|i| i["id"] == id).unwrap().clone();
 
     let tip = item("everyone-tip");
     assert_eq!(tip["title"], "Tip: one command to set up a laptop");
-    assert_eq!(tip["url"], format!("{BASE}#everyone-tip"));
+    assert_eq!(tip["url"], format!("{BASE}posts/everyone-tip/"));
     assert_eq!(tip["date_published"], "2027-01-05T14:00:00Z");
     assert_eq!(tip["tags"], serde_json::json!(["learning", "tools"]));
     assert_eq!(
@@ -371,6 +373,7 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
         "{image}"
     );
     let ext = &tip["_onmessage"];
+    assert_eq!(ext["about"], format!("{BASE}about.html"));
     assert_eq!(ext["audiences"], serde_json::json!([]));
     assert_eq!(ext["products"], serde_json::json!([]));
     assert_eq!(ext["expires_at"], Value::Null);
@@ -673,7 +676,7 @@ fn atom_feeds_parse_in_feedparser() {
         hostile["links"]
             .as_array()
             .unwrap()
-            .contains(&serde_json::json!(["alternate", format!("{BASE}#hostile")]))
+            .contains(&serde_json::json!(["alternate", format!("{BASE}posts/hostile/")]))
     );
     let tip = &entries[2];
     assert_eq!(tip["title"], "Tip: one command to set up a laptop");
