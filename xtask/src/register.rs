@@ -88,7 +88,9 @@ pub fn publish_history(root: &Path, now: Timestamp) -> Result<PublishHistory, St
     let no_search = git2::RepositoryOpenFlags::NO_SEARCH;
     let Ok(repo) = Repository::open_ext(root, no_search, std::iter::empty::<&std::ffi::OsStr>())
     else {
-        return Ok(PublishHistory::Missing("it is not the top of a git repository"));
+        return Ok(PublishHistory::Missing(
+            "it is not the top of a git repository",
+        ));
     };
     if repo.is_shallow() {
         return Ok(PublishHistory::Missing("it is a shallow clone"));

@@ -445,10 +445,13 @@ impl FeedHistory {
             if let Some(withdrawn) = &row.withdrawn {
                 // Ended by the withdrawal, not by its expiry, after it had
                 // become shareable (`finish` keeps `shareable_from` only then).
-                let early = row.shareable_from.is_some()
-                    && row.shareable_until == Some(withdrawn.date);
+                let early =
+                    row.shareable_from.is_some() && row.shareable_until == Some(withdrawn.date);
                 if early && now.duration_since(withdrawn.date) < retention {
-                    let latest = history.removed.entry(row.id.clone()).or_insert(withdrawn.date);
+                    let latest = history
+                        .removed
+                        .entry(row.id.clone())
+                        .or_insert(withdrawn.date);
                     *latest = (*latest).max(withdrawn.date);
                 }
             } else if row.superseded.is_none() {

@@ -100,7 +100,8 @@ fn entry_id(site: &Site, id: &str) -> String {
 pub fn entry(site: &Site, item: &Item, dir: &str) -> String {
     let mut m = Markup::new(Dialect::Xml);
     m.raw("\n  <entry>");
-    m.raw("\n    ").element("id", &[], &entry_id(site, &item.id));
+    m.raw("\n    ")
+        .element("id", &[], &entry_id(site, &item.id));
     m.raw("\n    ")
         .element("title", &[("type", "text")], &item.title);
     m.raw("\n    ")

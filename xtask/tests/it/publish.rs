@@ -676,7 +676,10 @@ fn atom_feeds_parse_in_feedparser() {
         hostile["links"]
             .as_array()
             .unwrap()
-            .contains(&serde_json::json!(["alternate", format!("{BASE}posts/hostile/")]))
+            .contains(&serde_json::json!([
+                "alternate",
+                format!("{BASE}posts/hostile/")
+            ]))
     );
     let tip = &entries[2];
     assert_eq!(tip["title"], "Tip: one command to set up a laptop");
