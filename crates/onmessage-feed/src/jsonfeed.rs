@@ -1,7 +1,9 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) with an `_onmessage`
-//! extension object per item: each network's shared text, its length as the
-//! network counts it, the limit and the Share URL, plus audiences (empty:
-//! everyone), products and `expires_at` (the moment the item leaves the feed).
+//! extension object per item: `about` (the page describing it), each
+//! network's shared text, its length as the network counts it, the limit,
+//! the Share URL and the text's SHA-256, plus audiences (empty: everyone),
+//! products and `expires_at` (the moment the item leaves the feed). Every
+//! link is written as it stands in the feed's folder (`Site::link`).
 //! Struct field order is the output's key order, so output is deterministic.
 //!
 //! A feed is written in pieces, its items streamed between its `head` and

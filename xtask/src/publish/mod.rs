@@ -4,7 +4,8 @@
 //!
 //! The pipeline: `check::run` (publish never trusts that CI ran) →
 //! `select` (which posts may be shared at `now`, and why the others are
-//! withheld) → `model` (every decision as data: texts, lengths, URLs) →
+//! withheld) → `register::publish_history` (when each became shareable and
+//! changed, and which left early, from the history, read once) → `model` (every decision as data: texts, lengths, URLs) →
 //! renderers (`jsonfeed`, `atom`, `hub`, which only format) → `output`
 //! (a temporary directory swapped into place). Time is an input: only
 //! `run_cli` reads the clock and the environment, and only it prints.
