@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::calendar::{ALL_CATEGORIES, Calendar};
+use crate::finding::Finding;
+use crate::policy::Policy;
+use crate::rules::builtin;
 
 /// One version of a post at one commit, as the register sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,7 +210,9 @@ pub struct Context {
     /// The latest announcement of the products the post declares; `Some(None)`
     /// when one of them is not announced (or not in the calendar).
     pub announced: Option<Option<Timestamp>>,
-    /// `[all]` quiet periods: (start, exclusive end).
+    /// The quiet periods that hold the post back: (start, exclusive end).
+    /// `[all]` ones always; others when the post trips a blocked category
+    /// (`with_findings`).
     pub quiet: Vec<(Timestamp, Timestamp)>,
 }
 
@@ -230,6 +235,36 @@ impl Context {
             .filter(|q| q.categories.iter().any(|c| c == ALL_CATEGORIES))
             .map(|q| (q.start, q.end))
             .collect();
+        self
+    }
+
+    /// Adds the category quiet periods that hold back a post with these
+    /// findings: those blocking the category of one of its unsuppressed
+    /// findings (the post is withdrawn while they last).
+    pub fn with_findings(
+        mut self,
+        calendar: &Calendar,
+        policy: &Policy,
+        findings: &[Finding],
+    ) -> Context {
+        let category = |rule: &str| {
+            policy
+                .rule(rule)
+                .map(|r| r.category.as_str())
+                .or_else(|| builtin::find(rule).map(|b| b.category))
+        };
+        let tripped: Vec<&str> = findings
+            .iter()
+            .filter(|f| !f.suppressed && f.rule != "quiet-period")
+            .filter_map(|f| category(&f.rule))
+            .collect();
+        for q in &calendar.quiet_periods {
+            let held = q.categories.iter().all(|c| c != ALL_CATEGORIES)
+                && tripped.iter().any(|c| q.blocks_category(c));
+            if held {
+                self.quiet.push((q.start, q.end));
+            }
+        }
         self
     }
 }
@@ -374,7 +409,7 @@ impl Ledger {
 /// When an approved post becomes shareable, as RSS's `pubDate` defines it:
 /// the latest of its `publish_at`, its approval (`approved_at`, else the
 /// approving commit's date) and the announcement of every product it
-/// declares, moved past any `[all]` quiet period it falls in. `None`: a
+/// declares, moved past any quiet period in `ctx.quiet` it falls in. `None`: a
 /// product it declares is never announced. The caller keeps it from being
 /// after `now`.
 pub fn shareable_from(

@@ -30,6 +30,7 @@ use onmessage_engine::check::Checked;
 use onmessage_engine::config::ConfigError;
 use onmessage_engine::egress::{Egress, Leak};
 use onmessage_engine::eligibility::{self as select, Reason, Withheld};
+use onmessage_engine::finding::Finding;
 use onmessage_engine::media::ImageFile;
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
@@ -317,6 +318,7 @@ fn build(
     };
     let mut images = Images::default();
     let mut entries: Vec<Entry> = Vec::new();
+    let by_path = checked.report.findings_by_path();
     for (post, verdict) in selection.posts {
         let (published, expires, products) = match verdict {
             select::Verdict::Skip(_) => continue,
@@ -358,7 +360,8 @@ fn build(
                 }
             },
         };
-        let dates = dates(checked, history, post, published, &products, now);
+        let findings = by_path.get(post.path.as_str()).copied().unwrap_or_default();
+        let dates = dates(checked, history, post, findings, published, &products, now);
         entries.push(Entry {
             post,
             dates,
@@ -445,6 +448,7 @@ fn dates(
     checked: &Checked,
     history: &FeedHistory,
     post: &Post,
+    findings: &[Finding],
     published: Timestamp,
     products: &[String],
     now: Timestamp,
@@ -459,7 +463,9 @@ fn dates(
     let approval = approved_at
         .or(current.map(|c| c.commit_date))
         .unwrap_or(published);
-    let held = Context::default().with_calendar(&setup.calendar, products);
+    let held = Context::default()
+        .with_calendar(&setup.calendar, products)
+        .with_findings(&setup.calendar, &setup.policy, findings);
     let shareable = became_shareable(Some(published), approval, &held)
         .unwrap_or(published)
         .min(now);

@@ -987,3 +987,33 @@ fn a_post_that_expired_or_was_withdrawn_before_it_was_due_has_no_tombstone() {
     let atom = repo.published("2026-12-01T00:00:00Z", "feed.xml");
     assert!(!atom.contains("deleted-entry"), "{atom}");
 }
+
+#[test]
+fn a_category_quiet_period_holds_back_only_a_post_that_trips_its_category() {
+    let repo = Repo::new();
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &format!("{calendar}  - name: Sensitive week\n    start: 2026-11-24\n    end: 2026-11-27\n    categories: [tone]\n"),
+    );
+    let approved_at = Some("2026-11-25T10:00:00Z");
+    repo.write(A, &due_post("approved", approved_at, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Wed, 25 Nov 2026 10:00:00 +0000"]
+    );
+    // `tone.negative` (a warning: still published) is of the blocked
+    // category, so the post was held back until the period ended.
+    repo.write(
+        A,
+        &due_post("approved", approved_at, "The worst setup step, gone."),
+    );
+    repo.commit("Edit the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Sat, 28 Nov 2026 05:00:00 +0000"]
+    );
+}
