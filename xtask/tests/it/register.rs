@@ -923,12 +923,11 @@ fn a_post_withdrawn_or_deleted_while_live_is_a_tombstone_for_thirty_days() {
     repo.commit("Back to review");
     let tombstone = format!("<at:deleted-entry {TOMBSTONE_REF} when=\"2026-11-20T14:00:00Z\"/>");
     let (out, _) = repo.publish("2026-12-01T00:00:00Z");
-    for feed in ["feed.xml"] {
-        let atom = std::fs::read_to_string(out.join(feed)).unwrap();
-        assert!(atom.contains(&tombstone), "{atom}");
-        assert!(!atom.contains("<entry>"), "{atom}");
-        assert_eq!(elements(&atom, "updated"), ["2026-11-20T14:00:00Z"]);
-    }
+    let atom = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    assert!(atom.contains(&tombstone), "{atom}");
+    assert!(!atom.contains("<entry>"), "{atom}");
+    // The feed changed when the post left it.
+    assert_eq!(elements(&atom, "updated"), ["2026-11-20T14:00:00Z"]);
     // 30 days on, readers have had time to see it.
     let atom = repo.published("2026-12-20T13:59:59Z", "feed.xml");
     assert!(atom.contains(&tombstone), "{atom}");
