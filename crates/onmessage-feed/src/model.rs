@@ -48,12 +48,6 @@ pub struct Site {
 }
 
 impl Site {
-    /// The URL of `path` (relative to the output root) in a file at the
-    /// output root.
-    pub fn url(&self, path: &str) -> String {
-        self.link(path, "")
-    }
-
     /// The URL of `path` (relative to the output root) as written in a file
     /// in the folder `dir` (relative to the output root: `""` or ending in
     /// `/`). An absolute base (`https://...`, `/hub/`) is the same from every
@@ -358,7 +352,7 @@ mod tests {
                 site.link("media/a.png", "audiences/sales/"),
                 format!("{absolute}media/a.png")
             );
-            assert_eq!(site.url(""), absolute);
+            assert_eq!(site.link("", ""), absolute);
         }
     }
 
@@ -367,7 +361,7 @@ mod tests {
         assert_eq!(Site::post_path("widget-pro"), "posts/widget-pro/");
         assert_eq!(Site::post_path("a b/é"), "posts/a%20b%2F%C3%A9/");
         assert_eq!(
-            site("https://a.example/").url(&Site::post_path("x")),
+            site("https://a.example/").link(&Site::post_path("x"), ""),
             "https://a.example/posts/x/"
         );
     }

@@ -5,15 +5,17 @@
 //! The pipeline: `check::run` (publish never trusts that CI ran) →
 //! `select` (which posts may be shared at `now`, and why the others are
 //! withheld) → `register::publish_history` (when each became shareable and
-//! changed, and which left early, from the history, read once) → `model` (every decision as data: texts, lengths, URLs) →
-//! renderers (`jsonfeed`, `atom`, `hub`, which only format) → `output`
-//! (a temporary directory swapped into place). Time is an input: only
+//! changed, and which left early, from the history, read once) → `model`
+//! (every decision as data: texts, lengths, URLs) → renderers (`jsonfeed`,
+//! `atom`, `rss`, `hub`, which only format) → `output` (a temporary
+//! directory swapped into place). Time is an input: only
 //! `run_cli` reads the clock and the environment, and only it prints.
 //!
 //! The output is several times the size of the repository (every item is
 //! in the main feed and in each of its audiences' feeds, in three formats),
 //! so it is never held whole: each item is built once, rendered once per
-//! format, and appended to every file it belongs to, a chunk of items at a
+//! format (and once more for the audience folders when links are relative),
+//! and appended to every file it belongs to, a chunk of items at a
 //! time.
 
 mod output;
@@ -407,10 +409,11 @@ fn build(
         .collect();
 
     // Posts that left the feed early and are not back in it.
+    let published_ids: HashSet<&str> = entries.iter().map(|e| e.post.id.as_str()).collect();
     let removed: Vec<(&str, Timestamp)> = history
         .removed
         .iter()
-        .filter(|(id, _)| !entries.iter().any(|e| &e.post.id == *id))
+        .filter(|(id, _)| !published_ids.contains(id.as_str()))
         .map(|(id, &when)| (id.as_str(), when))
         .collect();
     let mut files = FeedFiles::open(staging, &site, &entries, &removed)?;
