@@ -756,6 +756,78 @@ mod tests {
         assert_eq!(pull_request("Merge branch 'x'"), None);
     }
 
+    fn commit(hash: &str, date: &str) -> CommitInfo {
+        CommitInfo {
+            hash: hash.into(),
+            author: "A <a@example.com>".into(),
+            committer: "A <a@example.com>".into(),
+            date: at(date),
+            trailers: Trailers::default(),
+            pull_request: None,
+            signature: Signature::Unsigned,
+        }
+    }
+
+    #[test]
+    fn the_feeds_see_open_approvals_and_withdrawals_while_live_for_a_while() {
+        let v = version(true, Some("jane"), "a");
+        let mut ledger = Ledger::default();
+        ledger.approve(
+            None,
+            v.clone(),
+            commit("c1", "2026-11-30T12:00:00Z"),
+            Context::default(),
+        );
+        let edit = Mark {
+            commit: "c2".into(),
+            date: at("2026-12-02T00:00:00Z"),
+        };
+        ledger.edit(
+            &v.path,
+            version(true, Some("jane"), "b"),
+            edit.clone(),
+            true,
+        );
+        let now = at("2026-12-05T00:00:00Z");
+        let history = FeedHistory::from_rows(&ledger.finish(now), now);
+        assert_eq!(
+            history.current["p"],
+            CurrentApproval {
+                commit_date: at("2026-11-30T12:00:00Z"),
+                edited: Some(edit.date),
+            }
+        );
+        assert!(history.removed.is_empty());
+
+        let mut ledger = Ledger::default();
+        ledger.approve(
+            None,
+            v.clone(),
+            commit("c1", "2026-11-30T12:00:00Z"),
+            Context::default(),
+        );
+        let withdrawn = at("2026-12-03T00:00:00Z");
+        ledger.withdraw(
+            &v.path,
+            Mark {
+                commit: "c3".into(),
+                date: withdrawn,
+            },
+        );
+        let rows = ledger.finish(now);
+        let history = FeedHistory::from_rows(&rows, now);
+        assert!(history.current.is_empty());
+        assert_eq!(history.removed["p"], withdrawn);
+        let retention = jiff::SignedDuration::from_hours(24 * TOMBSTONE_DAYS);
+        let last = withdrawn + retention - jiff::SignedDuration::from_secs(1);
+        assert_eq!(FeedHistory::from_rows(&rows, last).removed.len(), 1);
+        assert!(
+            FeedHistory::from_rows(&rows, withdrawn + retention)
+                .removed
+                .is_empty()
+        );
+    }
+
     #[test]
     fn shareable_from_is_the_latest_hold_and_skips_quiet_periods() {
         let v = version(true, Some("jane"), "a");
