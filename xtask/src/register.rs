@@ -21,7 +21,8 @@ use onmessage_engine::config::{CALENDAR_PATH, POLICY_PATH};
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::{Post, Status};
 use onmessage_engine::register::{
-    self, Approver, Change, CommitInfo, Context, Ledger, Mark, Row, Signature, Trailers, Version,
+    self, Approver, Change, CommitInfo, Context, FeedHistory, Ledger, Mark, Row, Signature,
+    Trailers, Version,
 };
 use onmessage_engine::rules::builtin;
 use onmessage_engine::share::{sha256_hex, shared_text_sha256};
@@ -64,13 +65,48 @@ pub fn build(root: &Path, now: Timestamp) -> Result<Vec<Row>, String> {
             e.message()
         )
     })?;
-    let prefix = root_prefix(&repo, root)?;
     let head = repo
         .head()
         .and_then(|h| h.peel_to_commit())
         .map_err(|e| format!("cannot read HEAD: {}", e.message()))?;
+    rows(&repo, root, &head, now)
+}
+
+/// What publish reads from history.
+pub enum PublishHistory {
+    Read(FeedHistory),
+    /// No history to read, and why: publish goes by what the files say.
+    Missing(&'static str),
+}
+
+/// The history publish needs, read once: each post's current approval and
+/// the posts that left the feed early. Read only when `root` is the top of
+/// a repository (a folder inside another project's repository has no
+/// history of its own) with a commit and its whole history (a shallow
+/// clone would date every approval at its one commit).
+pub fn publish_history(root: &Path, now: Timestamp) -> Result<PublishHistory, String> {
+    let no_search = git2::RepositoryOpenFlags::NO_SEARCH;
+    let Ok(repo) = Repository::open_ext(root, no_search, std::iter::empty::<&std::ffi::OsStr>())
+    else {
+        return Ok(PublishHistory::Missing(
+            "it is not the top of a git repository",
+        ));
+    };
+    if repo.is_shallow() {
+        return Ok(PublishHistory::Missing("it is a shallow clone"));
+    }
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return Ok(PublishHistory::Missing("its repository has no commit"));
+    };
+    let rows = rows(&repo, root, &head, now)?;
+    Ok(PublishHistory::Read(FeedHistory::from_rows(&rows, now)))
+}
+
+/// The register of HEAD's first-parent chain, judged at `now`.
+fn rows(repo: &Repository, root: &Path, head: &Commit, now: Timestamp) -> Result<Vec<Row>, String> {
+    let prefix = root_prefix(repo, root)?;
     let mut walker = Walker {
-        repo: &repo,
+        repo,
         prefix,
         configs: HashMap::new(),
         ledger: Ledger::default(),

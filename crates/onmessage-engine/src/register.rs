@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::calendar::{ALL_CATEGORIES, Calendar};
+use crate::finding::Finding;
+use crate::policy::Policy;
+use crate::rules::builtin;
 
 /// One version of a post at one commit, as the register sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,7 +210,9 @@ pub struct Context {
     /// The latest announcement of the products the post declares; `Some(None)`
     /// when one of them is not announced (or not in the calendar).
     pub announced: Option<Option<Timestamp>>,
-    /// `[all]` quiet periods: (start, exclusive end).
+    /// The quiet periods that hold the post back: (start, exclusive end).
+    /// `[all]` ones always; others when the post trips a blocked category
+    /// (`with_findings`).
     pub quiet: Vec<(Timestamp, Timestamp)>,
 }
 
@@ -230,6 +235,36 @@ impl Context {
             .filter(|q| q.categories.iter().any(|c| c == ALL_CATEGORIES))
             .map(|q| (q.start, q.end))
             .collect();
+        self
+    }
+
+    /// Adds the category quiet periods that hold back a post with these
+    /// findings: those blocking the category of one of its unsuppressed
+    /// findings (the post is withdrawn while they last).
+    pub fn with_findings(
+        mut self,
+        calendar: &Calendar,
+        policy: &Policy,
+        findings: &[Finding],
+    ) -> Context {
+        let category = |rule: &str| {
+            policy
+                .rule(rule)
+                .map(|r| r.category.as_str())
+                .or_else(|| builtin::find(rule).map(|b| b.category))
+        };
+        let tripped: Vec<&str> = findings
+            .iter()
+            .filter(|f| !f.suppressed && f.rule != "quiet-period")
+            .filter_map(|f| category(&f.rule))
+            .collect();
+        for q in &calendar.quiet_periods {
+            let held = q.categories.iter().all(|c| c != ALL_CATEGORIES)
+                && tripped.iter().any(|c| q.blocks_category(c));
+            if held {
+                self.quiet.push((q.start, q.end));
+            }
+        }
         self
     }
 }
@@ -374,7 +409,7 @@ impl Ledger {
 /// When an approved post becomes shareable, as RSS's `pubDate` defines it:
 /// the latest of its `publish_at`, its approval (`approved_at`, else the
 /// approving commit's date) and the announcement of every product it
-/// declares, moved past any `[all]` quiet period it falls in. `None`: a
+/// declares, moved past any quiet period in `ctx.quiet` it falls in. `None`: a
 /// product it declares is never announced. The caller keeps it from being
 /// after `now`.
 pub fn shareable_from(
@@ -382,8 +417,23 @@ pub fn shareable_from(
     commit_date: Timestamp,
     ctx: &Context,
 ) -> Option<Timestamp> {
-    let approval = version.approved_moment.unwrap_or(commit_date);
-    let mut at = version.publish_at.map_or(approval, |p| p.max(approval));
+    became_shareable(
+        version.publish_at,
+        version.approved_moment.unwrap_or(commit_date),
+        ctx,
+    )
+}
+
+/// [`shareable_from`] from its inputs: the post's `publish_at` and its
+/// approval's moment. Publish gives the same inputs from the working tree
+/// and the calendar at `--now`. Whatever else can hold a post back (a
+/// client's approval starting) is one more bound in [`Context`].
+pub fn became_shareable(
+    publish_at: Option<Timestamp>,
+    approval: Timestamp,
+    ctx: &Context,
+) -> Option<Timestamp> {
+    let mut at = publish_at.map_or(approval, |p| p.max(approval));
     match ctx.announced {
         Some(None) => return None,
         Some(Some(announced)) => at = at.max(announced),
@@ -394,6 +444,63 @@ pub fn shareable_from(
         at = end;
     }
     Some(at)
+}
+
+/// How long a feed keeps announcing a post that left it early (withdrawn
+/// or deleted while shareable): a reader that polls less often than this
+/// may keep showing it.
+pub const TOMBSTONE_DAYS: i64 = 30;
+
+/// What the feeds take from the register: each post's current approval and
+/// the posts that left the feed early.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FeedHistory {
+    /// By post id: its open approval.
+    pub current: BTreeMap<String, CurrentApproval>,
+    /// Posts withdrawn or deleted while shareable, within
+    /// [`TOMBSTONE_DAYS`] of `now`, by id: the latest such moment.
+    pub removed: BTreeMap<String, Timestamp>,
+}
+
+/// A post's approval that is still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CurrentApproval {
+    /// The approving commit's date (the approval when `approved_at` is absent).
+    pub commit_date: Timestamp,
+    /// The last commit at or before `now` that changed the approved copy.
+    pub edited: Option<Timestamp>,
+}
+
+impl FeedHistory {
+    /// From the rows [`Ledger::finish`] gave at `now`.
+    pub fn from_rows(rows: &[Row], now: Timestamp) -> FeedHistory {
+        let mut history = FeedHistory::default();
+        let retention = jiff::SignedDuration::from_hours(24 * TOMBSTONE_DAYS);
+        for row in rows {
+            if let Some(withdrawn) = &row.withdrawn {
+                // Ended by the withdrawal, not by its expiry, after it had
+                // become shareable (`finish` keeps `shareable_from` only then).
+                let early =
+                    row.shareable_from.is_some() && row.shareable_until == Some(withdrawn.date);
+                if early && now.duration_since(withdrawn.date) < retention {
+                    let latest = history
+                        .removed
+                        .entry(row.id.clone())
+                        .or_insert(withdrawn.date);
+                    *latest = (*latest).max(withdrawn.date);
+                }
+            } else if row.superseded.is_none() {
+                history.current.insert(
+                    row.id.clone(),
+                    CurrentApproval {
+                        commit_date: row.commit.date,
+                        edited: row.edits.iter().map(|e| e.date).filter(|&d| d <= now).max(),
+                    },
+                );
+            }
+        }
+        history
+    }
 }
 
 // ---- rendering ----
@@ -647,6 +754,78 @@ mod tests {
         assert_eq!(pull_request("Fix (#abc)"), None);
         assert_eq!(pull_request("Mention issue #7 in the body"), None);
         assert_eq!(pull_request("Merge branch 'x'"), None);
+    }
+
+    fn commit(hash: &str, date: &str) -> CommitInfo {
+        CommitInfo {
+            hash: hash.into(),
+            author: "A <a@example.com>".into(),
+            committer: "A <a@example.com>".into(),
+            date: at(date),
+            trailers: Trailers::default(),
+            pull_request: None,
+            signature: Signature::Unsigned,
+        }
+    }
+
+    #[test]
+    fn the_feeds_see_open_approvals_and_withdrawals_while_live_for_a_while() {
+        let v = version(true, Some("jane"), "a");
+        let mut ledger = Ledger::default();
+        ledger.approve(
+            None,
+            v.clone(),
+            commit("c1", "2026-11-30T12:00:00Z"),
+            Context::default(),
+        );
+        let edit = Mark {
+            commit: "c2".into(),
+            date: at("2026-12-02T00:00:00Z"),
+        };
+        ledger.edit(
+            &v.path,
+            version(true, Some("jane"), "b"),
+            edit.clone(),
+            true,
+        );
+        let now = at("2026-12-05T00:00:00Z");
+        let history = FeedHistory::from_rows(&ledger.finish(now), now);
+        assert_eq!(
+            history.current["p"],
+            CurrentApproval {
+                commit_date: at("2026-11-30T12:00:00Z"),
+                edited: Some(edit.date),
+            }
+        );
+        assert!(history.removed.is_empty());
+
+        let mut ledger = Ledger::default();
+        ledger.approve(
+            None,
+            v.clone(),
+            commit("c1", "2026-11-30T12:00:00Z"),
+            Context::default(),
+        );
+        let withdrawn = at("2026-12-03T00:00:00Z");
+        ledger.withdraw(
+            &v.path,
+            Mark {
+                commit: "c3".into(),
+                date: withdrawn,
+            },
+        );
+        let rows = ledger.finish(now);
+        let history = FeedHistory::from_rows(&rows, now);
+        assert!(history.current.is_empty());
+        assert_eq!(history.removed["p"], withdrawn);
+        let retention = jiff::SignedDuration::from_hours(24 * TOMBSTONE_DAYS);
+        let last = withdrawn + retention - jiff::SignedDuration::from_secs(1);
+        assert_eq!(FeedHistory::from_rows(&rows, last).removed.len(), 1);
+        assert!(
+            FeedHistory::from_rows(&rows, withdrawn + retention)
+                .removed
+                .is_empty()
+        );
     }
 
     #[test]

@@ -1,16 +1,22 @@
 //! Atom 1.0 (RFC 4287). Each entry's `id` is a URN built from the post id
-//! (see `Site::atom_id`), `updated` and `published` are its `publish_at`, and
-//! the per-network copy travels in elements of the `urn:onmessage:feed:1`
-//! namespace, which feed readers ignore and advocacy tools can read. All
-//! text goes through `markup`, which escapes it and drops characters XML
-//! forbids. A feed is written as its `head`, one `entry` per item, and its
-//! `tail`.
+//! (see `Site::atom_id`), `published` is its `publish_at` and `updated` the
+//! last change readers care about (it became shareable, or its copy was
+//! edited since), and the per-network copy travels in elements of the
+//! `urn:onmessage:feed:1` namespace, which feed readers ignore and advocacy
+//! tools can read. A post that left the feed early is announced with an
+//! RFC 6721 tombstone (`at:deleted-entry`). All text goes through `markup`,
+//! which escapes it and drops characters XML forbids. A feed is written as
+//! its `head`, one `entry` per item, its tombstones and its `TAIL`.
+
+use jiff::Timestamp;
 
 use crate::jsonfeed::{description, home_page_url, title};
 use crate::markup::{Dialect, Markup};
 use crate::model::{Feed, Item, Site};
 
 pub const NAMESPACE: &str = "urn:onmessage:feed:1";
+/// RFC 6721, "The Atom "deleted-entry" Element".
+const TOMBSTONES: &str = "http://purl.org/atompub/tombstones/1.0";
 
 /// Everything before the entries.
 pub fn head(feed: &Feed) -> String {
@@ -23,6 +29,7 @@ pub fn head(feed: &Feed) -> String {
         &[
             ("xmlns", "http://www.w3.org/2005/Atom"),
             ("xmlns:om", NAMESPACE),
+            ("xmlns:at", TOMBSTONES),
             ("xml:lang", &site.language),
         ],
     );
@@ -53,7 +60,7 @@ pub fn head(feed: &Feed) -> String {
         &[
             ("rel", "self"),
             ("type", "application/atom+xml"),
-            ("href", &site.url(&format!("{dir}feed.xml"))),
+            ("href", &site.link(&format!("{dir}feed.xml"), &dir)),
         ],
     );
     m.raw("\n  ").void(
@@ -61,32 +68,52 @@ pub fn head(feed: &Feed) -> String {
         &[
             ("rel", "alternate"),
             ("type", "application/feed+json"),
-            ("href", &site.url(&format!("{dir}feed.json"))),
+            ("href", &site.link(&format!("{dir}feed.json"), &dir)),
         ],
     );
+    let icon = site.link(Site::icon_path(), &dir);
+    m.raw("\n  ").element("icon", &[], &icon);
+    m.raw("\n  ").element("logo", &[], &icon);
     m.raw("\n  <generator>OnMessage</generator>");
     m.finish()
 }
 
 pub const TAIL: &str = "\n</feed>\n";
 
-/// One item's `<entry>`: the same in every feed that has the item.
-pub fn entry(site: &Site, item: &Item) -> String {
+/// The RFC 6721 tombstone of the post `id`, which left the feed at `when`.
+pub fn deleted_entry(site: &Site, id: &str, when: Timestamp) -> String {
     let mut m = Markup::new(Dialect::Xml);
-    let date = item.published.to_string();
+    m.raw("\n  ").void(
+        "at:deleted-entry",
+        &[("ref", &entry_id(site, id)), ("when", &when.to_string())],
+    );
+    m.finish()
+}
+
+/// The Atom id of a post's entry.
+fn entry_id(site: &Site, id: &str) -> String {
+    site.atom_id(&format!("post:{id}"))
+}
+
+/// One item's `<entry>` as it stands in a feed in the folder `dir`: the same
+/// in every feed of that folder's depth.
+pub fn entry(site: &Site, item: &Item, dir: &str) -> String {
+    let mut m = Markup::new(Dialect::Xml);
     m.raw("\n  <entry>");
     m.raw("\n    ")
-        .element("id", &[], &site.atom_id(&format!("post:{}", item.id)));
+        .element("id", &[], &entry_id(site, &item.id));
     m.raw("\n    ")
         .element("title", &[("type", "text")], &item.title);
-    m.raw("\n    ").element("updated", &[], &date);
-    m.raw("\n    ").element("published", &[], &date);
+    m.raw("\n    ")
+        .element("updated", &[], &item.dates.updated().to_string());
+    m.raw("\n    ")
+        .element("published", &[], &item.dates.published.to_string());
     m.raw("\n    ").void(
         "link",
         &[
             ("rel", "alternate"),
             ("type", "text/html"),
-            ("href", &item.url),
+            ("href", &site.link(&item.page, dir)),
         ],
     );
     if let Some(url) = &item.external_url {
@@ -101,7 +128,7 @@ pub fn entry(site: &Site, item: &Item) -> String {
                 ("type", image.mime),
                 ("length", &image.size.to_string()),
                 ("title", &image.alt),
-                ("href", &image.url),
+                ("href", &site.link(&image.file, dir)),
             ],
         );
     }

@@ -167,8 +167,8 @@ pub fn card(site: &Site, item: &Item) -> String {
     m.raw("\n<p class=\"meta\">");
     m.element(
         "time",
-        &[("datetime", &item.published.to_string())],
-        &day(item.published, &site.timezone),
+        &[("datetime", &item.dates.published.to_string())],
+        &day(item.dates.published, &site.timezone),
     );
     m.raw(" · ");
     if item.audiences.is_empty() {

@@ -1,7 +1,9 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) with an `_onmessage`
-//! extension object per item: each network's shared text, its length as the
-//! network counts it, the limit and the Share URL, plus audiences (empty:
-//! everyone), products and `expires_at` (the moment the item leaves the feed).
+//! extension object per item: `about` (the page describing it), each
+//! network's shared text, its length as the network counts it, the limit,
+//! the Share URL and the text's SHA-256, plus audiences (empty: everyone),
+//! products and `expires_at` (the moment the item leaves the feed). Every
+//! link is written as it stands in the feed's folder (`Site::link`).
 //! Struct field order is the output's key order, so output is deterministic.
 //!
 //! A feed is written in pieces, its items streamed between its `head` and
@@ -25,6 +27,8 @@ struct Head<'a> {
     home_page_url: String,
     feed_url: String,
     description: String,
+    icon: String,
+    favicon: String,
     language: &'a str,
     authors: [Author<'a>; 1],
 }
@@ -37,20 +41,24 @@ struct Author<'a> {
 #[derive(Serialize)]
 struct JsonItem<'a> {
     id: &'a str,
-    url: &'a str,
+    url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     external_url: Option<&'a str>,
     title: &'a str,
     content_text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    image: Option<&'a str>,
+    image: Option<String>,
     date_published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
     tags: &'a [String],
     _onmessage: Extension<'a>,
 }
 
 #[derive(Serialize)]
 struct Extension<'a> {
+    /// The page that documents this extension, as JSON Feed extensions carry.
+    about: String,
     platforms: Platforms<'a>,
     audiences: &'a [String],
     products: &'a [String],
@@ -106,11 +114,12 @@ pub fn description(site: &Site) -> String {
     )
 }
 
-/// The hub, filtered to the feed's audience.
+/// The hub, filtered to the feed's audience, linked from the feed's folder.
 pub fn home_page_url(site: &Site, audience: Option<&str>) -> String {
+    let dir = Site::feed_dir(audience);
     match audience {
-        None => site.base_url.clone(),
-        Some(a) => site.url(&format!("?audience={a}")),
+        None => site.link("", &dir),
+        Some(a) => site.link(&format!("?audience={a}"), &dir),
     }
 }
 
@@ -118,12 +127,16 @@ pub fn home_page_url(site: &Site, audience: Option<&str>) -> String {
 /// and `"items": [`.
 pub fn head(feed: &Feed) -> String {
     let site = feed.site;
+    let dir = Site::feed_dir(feed.audience);
+    let icon = site.link(Site::icon_path(), &dir);
     let head = Head {
         version: VERSION,
         title: title(site, feed.audience),
         home_page_url: home_page_url(site, feed.audience),
-        feed_url: site.url(&format!("{}feed.json", Site::feed_dir(feed.audience))),
+        feed_url: site.link(&format!("{dir}feed.json"), &dir),
         description: description(site),
+        favicon: icon.clone(),
+        icon,
         language: &site.language,
         authors: [Author {
             name: &site.company,
@@ -137,12 +150,14 @@ pub fn head(feed: &Feed) -> String {
     format!("{members},\n  \"items\": [")
 }
 
-/// One element of `items`, as it stands in the feed: on a new line, indented
-/// two levels. Elements after the first are preceded by `SEPARATOR`.
-pub fn item(item: &Item) -> Vec<u8> {
+/// One element of `items`, as it stands in a feed in the folder `dir`: on a
+/// new line, indented two levels. Elements after the first are preceded by
+/// `SEPARATOR`.
+pub fn item(site: &Site, item: &Item, dir: &str) -> Vec<u8> {
     let mut out = Indented(Vec::with_capacity(4 * 1024));
     out.0.extend_from_slice(b"\n    ");
-    serde_json::to_writer_pretty(&mut out, &json_item(item)).expect("serialising plain data");
+    serde_json::to_writer_pretty(&mut out, &json_item(site, item, dir))
+        .expect("serialising plain data");
     out.0
 }
 
@@ -178,17 +193,19 @@ impl io::Write for Indented {
     }
 }
 
-fn json_item(item: &Item) -> JsonItem<'_> {
+fn json_item<'a>(site: &Site, item: &'a Item, dir: &str) -> JsonItem<'a> {
     JsonItem {
         id: &item.id,
-        url: &item.url,
+        url: site.link(&item.page, dir),
         external_url: item.external_url.as_deref(),
         title: &item.title,
         content_text: &item.content_text,
-        image: item.image.as_ref().map(|i| i.url.as_str()),
-        date_published: item.published.to_string(),
+        image: item.image.as_ref().map(|i| site.link(&i.file, dir)),
+        date_published: item.dates.published.to_string(),
+        date_modified: item.dates.modified.map(|m| m.to_string()),
         tags: &item.tags,
         _onmessage: Extension {
+            about: site.link(Site::about_path(), dir),
             platforms: Platforms(item),
             audiences: &item.audiences,
             products: &item.products,

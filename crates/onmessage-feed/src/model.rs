@@ -24,7 +24,8 @@ pub struct Feed<'a> {
     pub audience: Option<&'a str>,
     /// How many items it has.
     pub items: usize,
-    /// The newest item's date; `now` when there is none.
+    /// When it last changed: its newest item's `updated` or deletion; `now`
+    /// when it has neither.
     pub updated: Timestamp,
 }
 
@@ -47,8 +48,40 @@ pub struct Site {
 }
 
 impl Site {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+    /// The URL of `path` (relative to the output root) as written in a file
+    /// in the folder `dir` (relative to the output root: `""` or ending in
+    /// `/`). An absolute base (`https://...`, `/hub/`) is the same from every
+    /// folder; a relative one (`./`) is climbed out of `dir` first, so the
+    /// link resolves against the file's own address.
+    pub fn link(&self, path: &str, dir: &str) -> String {
+        let base = &self.base_url;
+        if dir.is_empty() || base.starts_with('/') || base.contains("://") {
+            return format!("{base}{path}");
+        }
+        let base = base.strip_prefix("./").unwrap_or(base);
+        let link = format!("{}{base}{path}", "../".repeat(dir.matches('/').count()));
+        if link.is_empty() {
+            "./".to_string()
+        } else {
+            link
+        }
+    }
+
+    /// A post's own page, relative to the output root: `posts/<id>/`, the
+    /// id percent-encoded (a file-name id may hold any character).
+    pub fn post_path(id: &str) -> String {
+        format!("posts/{}/", percent(id))
+    }
+
+    /// The page that describes the `_onmessage` feed extension, relative to
+    /// the output root.
+    pub fn about_path() -> &'static str {
+        "about.html"
+    }
+
+    /// The feeds' icon and the hub's favicon, relative to the output root.
+    pub fn icon_path() -> &'static str {
+        "icon.svg"
     }
 
     /// Where a feed for `audience` lives, relative to the output root.
@@ -70,12 +103,12 @@ pub struct Item {
     pub title: String,
     /// The default copy (else the first platform's), links tagged for the feed.
     pub content_text: String,
-    pub published: Timestamp,
+    pub dates: Dates,
     /// The exclusive end of its time in the feed.
     pub expires: Option<Timestamp>,
     pub tags: Vec<String>,
-    /// The post's card in the hub: `<base-url>#<id>`.
-    pub url: String,
+    /// The post's own page, relative to the output root (`Site::post_path`).
+    pub page: String,
     /// The post's link, tagged for the feed.
     pub external_url: Option<String>,
     pub image: Option<Image>,
@@ -85,12 +118,39 @@ pub struct Item {
     pub platforms: Vec<PlatformCopy>,
 }
 
+/// When a post was published, became shareable and changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dates {
+    /// Its `publish_at`.
+    pub published: Timestamp,
+    /// When it last became shareable (`register::became_shareable`, never
+    /// after `now`): RSS's `pubDate`.
+    pub shareable: Timestamp,
+    /// The last change of its published content while it was shareable.
+    pub modified: Option<Timestamp>,
+}
+
+impl Dates {
+    /// A post whose history is unknown: shareable from its `publish_at`.
+    pub fn published(at: Timestamp) -> Dates {
+        Dates {
+            published: at,
+            shareable: at,
+            modified: None,
+        }
+    }
+
+    /// When it last changed in a way readers care about: Atom's `updated`.
+    pub fn updated(&self) -> Timestamp {
+        self.modified.unwrap_or(self.shareable)
+    }
+}
+
 /// An image copied to the output with its metadata removed.
 #[derive(Clone)]
 pub struct Image {
     /// Relative to the output root: `media/<name>-<hash>.<ext>`.
     pub file: String,
-    pub url: String,
     pub alt: String,
     pub mime: &'static str,
     pub size: usize,
@@ -153,9 +213,8 @@ pub fn shared_copies(post: &Post) -> Vec<(Platform, String)> {
 /// Builds the item for a post that may be published.
 pub fn item(
     policy: &Policy,
-    site: &Site,
     post: &Post,
-    published: Timestamp,
+    dates: Dates,
     expires: Option<Timestamp>,
     products: Vec<String>,
     image: Option<Image>,
@@ -203,10 +262,10 @@ pub fn item(
         id: post.id.clone(),
         title: clean(&front.title),
         content_text,
-        published,
+        dates,
         expires,
         tags: front.tags.iter().map(|t| clean(t)).collect(),
-        url: site.url(&format!("#{}", percent(&post.id))),
+        page: Site::post_path(&post.id),
         external_url: link.map(|l| utm_tag(l, FEED_SOURCE, &post.id)),
         image,
         audiences: front.audiences.clone().unwrap_or_default(),
@@ -257,6 +316,55 @@ pub fn authority(policy: &Policy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn site(base_url: &str) -> Site {
+        Site {
+            company: "C".to_string(),
+            language: "en".to_string(),
+            base_url: base_url.to_string(),
+            authority: "c".to_string(),
+            timezone: TimeZone::UTC,
+            now: Timestamp::UNIX_EPOCH,
+            audiences: Vec::new(),
+            platforms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn links_resolve_from_the_folder_of_their_file() {
+        let relative = site("./");
+        assert_eq!(relative.link("media/a.png", ""), "./media/a.png");
+        assert_eq!(relative.link("", ""), "./");
+        assert_eq!(
+            relative.link("media/a.png", "audiences/sales/"),
+            "../../media/a.png"
+        );
+        assert_eq!(relative.link("", "audiences/sales/"), "../../");
+        assert_eq!(relative.link("about.html", "posts/a/"), "../../about.html");
+        let nested = site("hub/");
+        assert_eq!(
+            nested.link("icon.svg", "audiences/x/"),
+            "../../hub/icon.svg"
+        );
+        for absolute in ["https://a.example/hub/", "/hub/"] {
+            let site = site(absolute);
+            assert_eq!(
+                site.link("media/a.png", "audiences/sales/"),
+                format!("{absolute}media/a.png")
+            );
+            assert_eq!(site.link("", ""), absolute);
+        }
+    }
+
+    #[test]
+    fn every_post_has_a_page_of_its_own() {
+        assert_eq!(Site::post_path("widget-pro"), "posts/widget-pro/");
+        assert_eq!(Site::post_path("a b/é"), "posts/a%20b%2F%C3%A9/");
+        assert_eq!(
+            site("https://a.example/").link(&Site::post_path("x"), ""),
+            "https://a.example/posts/x/"
+        );
+    }
 
     #[test]
     fn clean_text_is_what_every_output_shows() {

@@ -7,21 +7,11 @@ use onmessage_engine::policy::Policy;
 use onmessage_engine::post::{Post, Status};
 use onmessage_engine::render::comment::{Preview, PreviewCopy};
 
-use crate::model::{self, Site};
+use crate::model::{self, Dates};
 
 pub fn preview(policy: &Policy, post: &Post, now: Timestamp) -> Preview {
-    let site = Site {
-        company: policy.company.name.clone(),
-        language: policy.company.language.clone(),
-        base_url: "./".to_string(),
-        authority: model::authority(policy),
-        timezone: policy.timezone.clone(),
-        now,
-        audiences: Vec::new(),
-        platforms: Vec::new(),
-    };
     let front = post.front.as_ref();
-    let copies = model::item(policy, &site, post, now, None, Vec::new(), None)
+    let copies = model::item(policy, post, Dates::published(now), None, Vec::new(), None)
         .map(|item| {
             item.platforms
                 .into_iter()

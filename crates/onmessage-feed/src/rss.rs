@@ -48,9 +48,18 @@ pub fn head(feed: &Feed) -> String {
         &[
             ("rel", "self"),
             ("type", "application/rss+xml"),
-            ("href", &site.url(&format!("{dir}feed.rss"))),
+            ("href", &site.link(&format!("{dir}feed.rss"), &dir)),
         ],
     );
+    // The channel's image links where the channel does, as RSS asks.
+    m.raw("\n  <image>");
+    m.raw("\n    ")
+        .element("url", &[], &site.link(Site::icon_path(), &dir));
+    m.raw("\n    ")
+        .element("title", &[], &title(site, feed.audience));
+    m.raw("\n    ")
+        .element("link", &[], &home_page_url(site, feed.audience));
+    m.raw("\n  </image>");
     m.raw("\n  <generator>OnMessage</generator>");
     m.raw("\n  <docs>https://www.rssboard.org/rss-specification</docs>");
     m.raw("\n  <ttl>30</ttl>");
@@ -59,16 +68,18 @@ pub fn head(feed: &Feed) -> String {
 
 pub const TAIL: &str = "\n</channel>\n</rss>\n";
 
-/// One post's `<item>`: the same in every feed that has it.
-pub fn item(item: &Item) -> String {
+/// One post's `<item>` as it stands in a feed in the folder `dir`: the
+/// same in every feed of that folder's depth.
+pub fn item(site: &Site, item: &Item, dir: &str) -> String {
     let mut m = Markup::new(Dialect::Xml);
     m.raw("\n  <item>");
     m.raw("\n    ").element("title", &[], &item.title);
-    m.raw("\n    ").element("link", &[], &item.url);
+    m.raw("\n    ")
+        .element("link", &[], &site.link(&item.page, dir));
     m.raw("\n    ")
         .element("guid", &[("isPermaLink", "false")], &item.id);
     m.raw("\n    ")
-        .element("pubDate", &[], &rfc822(item.published));
+        .element("pubDate", &[], &rfc822(item.dates.shareable));
     m.raw("\n    ")
         .element("description", &[], &item.content_text);
     for tag in &item.tags {
@@ -78,7 +89,7 @@ pub fn item(item: &Item) -> String {
         m.raw("\n    ").void(
             "enclosure",
             &[
-                ("url", &image.url),
+                ("url", &site.link(&image.file, dir)),
                 ("length", &image.size.to_string()),
                 ("type", image.mime),
             ],

@@ -4,15 +4,18 @@
 //!
 //! The pipeline: `check::run` (publish never trusts that CI ran) →
 //! `select` (which posts may be shared at `now`, and why the others are
-//! withheld) → `model` (every decision as data: texts, lengths, URLs) →
-//! renderers (`jsonfeed`, `atom`, `hub`, which only format) → `output`
-//! (a temporary directory swapped into place). Time is an input: only
+//! withheld) → `register::publish_history` (when each became shareable and
+//! changed, and which left early, from the history, read once) → `model`
+//! (every decision as data: texts, lengths, URLs) → renderers (`jsonfeed`,
+//! `atom`, `rss`, `hub`, which only format) → `output` (a temporary
+//! directory swapped into place). Time is an input: only
 //! `run_cli` reads the clock and the environment, and only it prints.
 //!
 //! The output is several times the size of the repository (every item is
 //! in the main feed and in each of its audiences' feeds, in three formats),
 //! so it is never held whole: each item is built once, rendered once per
-//! format, and appended to every file it belongs to, a chunk of items at a
+//! format (and once more for the audience folders when links are relative),
+//! and appended to every file it belongs to, a chunk of items at a
 //! time.
 
 mod output;
@@ -29,18 +32,21 @@ use onmessage_engine::check::Checked;
 use onmessage_engine::config::ConfigError;
 use onmessage_engine::egress::{Egress, Leak};
 use onmessage_engine::eligibility::{self as select, Reason, Withheld};
+use onmessage_engine::finding::Finding;
 use onmessage_engine::media::ImageFile;
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
+use onmessage_engine::register::{Context, FeedHistory, became_shareable};
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
 use onmessage_engine::time::{DayBound, parse_moment};
-use onmessage_feed::model::{self, Feed, Site};
+use onmessage_feed::model::{self, Dates, Feed, Item, Site};
 use onmessage_feed::{atom, encode, hub, jsonfeed, rss, strip};
 use output::{Staging, WriteError};
 
 use crate::check::{self, Rayon};
 use crate::images;
+use crate::register::{self, PublishHistory};
 
 #[derive(clap::Args)]
 pub struct PublishArgs {
@@ -105,6 +111,8 @@ struct Outcome {
     pub images: usize,
     pub files: usize,
     pub bytes: usize,
+    /// Why no history was read (dates then come from the files alone).
+    pub no_history: Option<&'static str>,
 }
 
 /// What `build` wrote into the new output.
@@ -123,12 +131,14 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
         WriteError::Io(message) => Error::CannotRun(message),
         WriteError::Stopped => Error::Stopped,
     };
+    let history = register::publish_history(&opts.root, opts.now).map_err(Error::CannotRun)?;
     let mut staging = Staging::begin(&opts.out, opts.stop_after_files).map_err(write_error)?;
     let built = build(
         &opts.root,
         &checked,
         opts.now,
         &base_url,
+        &history,
         opts.plant.as_deref(),
         &mut staging,
     )
@@ -148,6 +158,10 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
         withheld: built.withheld,
         audiences: built.audiences,
         images: built.images,
+        no_history: match history {
+            PublishHistory::Read(_) => None,
+            PublishHistory::Missing(why) => Some(why),
+        },
     })
 }
 
@@ -263,7 +277,7 @@ fn normalize_base_url(url: &str) -> Result<String, String> {
 /// A post that will be published, before its item is built.
 struct Entry<'a> {
     post: &'a Post,
-    published: Timestamp,
+    dates: Dates,
     expires: Option<Timestamp>,
     products: Vec<String>,
     image: Option<model::Image>,
@@ -282,10 +296,16 @@ fn build(
     checked: &Checked,
     now: Timestamp,
     base_url: &str,
+    history: &PublishHistory,
     plant: Option<&str>,
     staging: &mut Staging,
 ) -> Result<Built, WriteError> {
     let policy = &checked.setup.policy;
+    let no_history = FeedHistory::default();
+    let history = match history {
+        PublishHistory::Read(history) => history,
+        PublishHistory::Missing(_) => &no_history,
+    };
     let selection = select::select(checked, now, &Rayon);
     let mut withheld = selection.unreadable;
     let mut site = Site {
@@ -300,6 +320,7 @@ fn build(
     };
     let mut images = Images::default();
     let mut entries: Vec<Entry> = Vec::new();
+    let by_path = checked.report.findings_by_path();
     for (post, verdict) in selection.posts {
         let (published, expires, products) = match verdict {
             select::Verdict::Skip(_) => continue,
@@ -329,7 +350,7 @@ fn build(
         let Some(front) = &post.front else { continue };
         let image = match &front.image {
             None => None,
-            Some(image) => match images.publish(root, image, &site, staging)? {
+            Some(image) => match images.publish(root, image, staging)? {
                 Ok(image) => Some(image),
                 Err(reason) => {
                     withheld.push(Withheld {
@@ -341,9 +362,11 @@ fn build(
                 }
             },
         };
+        let findings = by_path.get(post.path.as_str()).copied().unwrap_or_default();
+        let dates = dates(checked, history, post, findings, published, &products, now);
         entries.push(Entry {
             post,
-            published,
+            dates,
             expires,
             products,
             image,
@@ -352,8 +375,9 @@ fn build(
     }
     // Newest first; ties by id, so the order never depends on the file system.
     entries.sort_by(|a, b| {
-        b.published
-            .cmp(&a.published)
+        b.dates
+            .published
+            .cmp(&a.dates.published)
             .then_with(|| a.post.id.cmp(&b.post.id))
     });
     withheld.sort_by(|a, b| a.path.cmp(&b.path));
@@ -367,6 +391,14 @@ fn build(
     audiences.sort();
     audiences.dedup();
     site.audiences = audiences;
+    // Every audience feed is two folders deep, so one rendering serves all
+    // of them; it differs from the root's only when links are relative.
+    let nested_dir = site
+        .audiences
+        .first()
+        .map(|a| Site::feed_dir(Some(a)))
+        .filter(|dir| site.link("", dir) != site.link("", ""));
+    let nested_dir = nested_dir.as_deref();
     let platforms: HashSet<Platform> = entries
         .iter()
         .flat_map(|e| model::copies(e.post).map(|(p, _)| p))
@@ -376,7 +408,15 @@ fn build(
         .filter(|p| platforms.contains(p))
         .collect();
 
-    let mut files = FeedFiles::open(staging, &site, &entries)?;
+    // Posts that left the feed early and are not back in it.
+    let published_ids: HashSet<&str> = entries.iter().map(|e| e.post.id.as_str()).collect();
+    let removed: Vec<(&str, Timestamp)> = history
+        .removed
+        .iter()
+        .filter(|(id, _)| !published_ids.contains(id.as_str()))
+        .map(|(id, &when)| (id.as_str(), when))
+        .collect();
+    let mut files = FeedFiles::open(staging, &site, &entries, &removed)?;
     // Rendering is most of the work and parallel; writing the previous
     // chunk overlaps with it.
     let mut rendered: Vec<Rendered> = Vec::new();
@@ -386,7 +426,7 @@ fn build(
             || {
                 chunk
                     .par_iter()
-                    .map(|entry| Rendered::new(policy, &site, entry))
+                    .map(|entry| Rendered::new(policy, &site, nested_dir, entry))
                     .collect()
             },
         );
@@ -394,7 +434,7 @@ fn build(
         rendered = next;
     }
     files.append(&rendered)?;
-    files.close(staging, &site)?;
+    files.close(staging, &site, &removed)?;
     Ok(Built {
         published: entries.iter().map(|e| e.post.id.clone()).collect(),
         audiences: site.audiences,
@@ -403,22 +443,80 @@ fn build(
     })
 }
 
-/// One item in the form every output takes it.
-struct Rendered<'a> {
-    audiences: &'a [String],
+/// When `post`, published at `published` (its `publish_at`), last became
+/// shareable and changed: the approval is `approved_at`, else the date of
+/// the commit that approved it, else (no history) its `publish_at`; the
+/// calendar at `now` says what held it back since.
+fn dates(
+    checked: &Checked,
+    history: &FeedHistory,
+    post: &Post,
+    findings: &[Finding],
+    published: Timestamp,
+    products: &[String],
+    now: Timestamp,
+) -> Dates {
+    let setup = &checked.setup;
+    let current = history.current.get(&post.id);
+    let approved_at = post
+        .front
+        .as_ref()
+        .and_then(|f| f.approved_at.as_deref())
+        .and_then(|a| parse_moment(a, &setup.policy.timezone, DayBound::Start).ok());
+    let approval = approved_at
+        .or(current.map(|c| c.commit_date))
+        .unwrap_or(published);
+    let held = Context::default()
+        .with_calendar(&setup.calendar, products)
+        .with_findings(&setup.calendar, &setup.policy, findings);
+    let shareable = became_shareable(Some(published), approval, &held)
+        .unwrap_or(published)
+        .min(now);
+    Dates {
+        published,
+        shareable,
+        modified: current.and_then(|c| c.edited).filter(|&e| e > shareable),
+    }
+}
+
+/// One item as a feed in one folder writes it.
+struct Formats {
     json: Vec<u8>,
     atom: String,
     rss: String,
+}
+
+impl Formats {
+    fn new(site: &Site, item: &Item, dir: &str) -> Formats {
+        Formats {
+            json: jsonfeed::item(site, item, dir),
+            atom: atom::entry(site, item, dir),
+            rss: rss::item(site, item, dir),
+        }
+    }
+}
+
+/// One item in the form every output takes it.
+struct Rendered<'a> {
+    audiences: &'a [String],
+    /// For the feeds at the output root.
+    root: Formats,
+    /// For the audience feeds, when their links differ from the root's.
+    nested: Option<Formats>,
     card: String,
 }
 
 impl<'a> Rendered<'a> {
-    fn new(policy: &Policy, site: &Site, entry: &Entry<'a>) -> Rendered<'a> {
+    fn new(
+        policy: &Policy,
+        site: &Site,
+        nested_dir: Option<&str>,
+        entry: &Entry<'a>,
+    ) -> Rendered<'a> {
         let item = model::item(
             policy,
-            site,
             entry.post,
-            entry.published,
+            entry.dates,
             entry.expires,
             entry.products.clone(),
             entry.image.clone(),
@@ -426,10 +524,17 @@ impl<'a> Rendered<'a> {
         .expect("a published post has front matter");
         Rendered {
             audiences: entry.audiences,
-            json: jsonfeed::item(&item),
-            atom: atom::entry(site, &item),
-            rss: rss::item(&item),
+            root: Formats::new(site, &item, ""),
+            nested: nested_dir.map(|dir| Formats::new(site, &item, dir)),
             card: hub::card(site, &item),
+        }
+    }
+
+    /// The item as the feed of `audience` writes it.
+    fn formats(&self, audience: Option<&str>) -> &Formats {
+        match (audience, &self.nested) {
+            (Some(_), Some(nested)) => nested,
+            _ => &self.root,
         }
     }
 }
@@ -458,14 +563,21 @@ impl<'a> FeedFile<'a> {
         site: &'a Site,
         audience: Option<&'a str>,
         entries: &[Entry],
+        removed: &[(&str, Timestamp)],
     ) -> Result<FeedFile<'a>, WriteError> {
-        let mut items = entries.iter().filter(|e| in_feed(audience, e.audiences));
-        let newest = items.next();
+        let items: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| in_feed(audience, e.audiences))
+            .collect();
+        let changes = items.iter().map(|e| e.dates.updated());
         let feed = Feed {
             site,
             audience,
-            items: newest.map_or(0, |_| 1 + items.count()),
-            updated: newest.map_or(site.now, |e| e.published),
+            items: items.len(),
+            updated: changes
+                .chain(removed.iter().map(|&(_, when)| when))
+                .max()
+                .unwrap_or(site.now),
         };
         let dir = Site::feed_dir(audience);
         let mut json = staging.create(&format!("{dir}feed.json"))?;
@@ -491,17 +603,28 @@ impl<'a> FeedFile<'a> {
         if self.written > 0 {
             self.json.write(jsonfeed::SEPARATOR)?;
         }
-        self.json.write(&item.json)?;
-        self.atom.write(item.atom.as_bytes())?;
-        self.rss.write(item.rss.as_bytes())?;
+        let formats = item.formats(self.feed.audience);
+        self.json.write(&formats.json)?;
+        self.atom.write(formats.atom.as_bytes())?;
+        self.rss.write(formats.rss.as_bytes())?;
         self.written += 1;
         Ok(())
     }
 
-    fn close(mut self, staging: &mut Staging) -> Result<(), WriteError> {
+    /// Writes the tails, and in Atom a tombstone for each post in `removed`
+    /// (every feed has them: a reader ignores one for an entry it never had).
+    fn close(
+        mut self,
+        staging: &mut Staging,
+        removed: &[(&str, Timestamp)],
+    ) -> Result<(), WriteError> {
         debug_assert_eq!(self.written, self.feed.items, "the head counted every item");
         self.json.write(jsonfeed::tail(&self.feed).as_bytes())?;
         staging.finish(self.json)?;
+        for &(id, when) in removed {
+            self.atom
+                .write(atom::deleted_entry(self.feed.site, id, when).as_bytes())?;
+        }
         self.atom.write(atom::TAIL.as_bytes())?;
         staging.finish(self.atom)?;
         self.rss.write(rss::TAIL.as_bytes())?;
@@ -521,13 +644,20 @@ impl<'a> FeedFiles<'a> {
         staging: &mut Staging,
         site: &'a Site,
         entries: &[Entry],
+        removed: &[(&str, Timestamp)],
     ) -> Result<FeedFiles<'a>, WriteError> {
-        let main = FeedFile::open(staging, site, None, entries)?;
+        let main = FeedFile::open(staging, site, None, entries, removed)?;
         let mut hub = staging.create("index.html")?;
         hub.write(hub::head(&main.feed).as_bytes())?;
         let mut feeds = vec![main];
         for audience in &site.audiences {
-            feeds.push(FeedFile::open(staging, site, Some(audience), entries)?);
+            feeds.push(FeedFile::open(
+                staging,
+                site,
+                Some(audience),
+                entries,
+                removed,
+            )?);
         }
         Ok(FeedFiles { feeds, hub })
     }
@@ -542,9 +672,14 @@ impl<'a> FeedFiles<'a> {
         Ok(())
     }
 
-    fn close(self, staging: &mut Staging, site: &Site) -> Result<(), WriteError> {
+    fn close(
+        self,
+        staging: &mut Staging,
+        site: &Site,
+        removed: &[(&str, Timestamp)],
+    ) -> Result<(), WriteError> {
         for feed in self.feeds {
-            feed.close(staging)?;
+            feed.close(staging, removed)?;
         }
         let mut hub = self.hub;
         hub.write(hub::tail(site).as_bytes())?;
@@ -577,13 +712,12 @@ impl Images {
         &mut self,
         root: &Path,
         image: &onmessage_engine::post::Image,
-        site: &Site,
         staging: &mut Staging,
     ) -> Result<Result<model::Image, Reason>, WriteError> {
         let published = match self.by_path.get(&image.path) {
             Some(known) => known.clone(),
             None => {
-                let published = match stripped_image(root, &image.path, site) {
+                let published = match stripped_image(root, &image.path) {
                     Ok((bytes, published)) => {
                         if self.written.insert(published.file.clone()) {
                             staging.write(&published.file, &bytes)?;
@@ -607,7 +741,7 @@ impl Images {
 /// published name carries a hash of the stripped bytes, so names never
 /// collide and a changed image gets a new URL (caches never serve a stale
 /// one).
-fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, model::Image), Reason> {
+fn stripped_image(root: &Path, path: &str) -> Result<(Vec<u8>, model::Image), Reason> {
     let reason = |message: String| Reason {
         rule: "publish.image".to_string(),
         message: format!("image `{path}` {message}"),
@@ -639,7 +773,6 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         kind.extension()
     );
     let published = model::Image {
-        url: site.url(&file),
         file,
         alt: String::new(),
         mime: kind.mime(),
@@ -753,6 +886,12 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
             let line = r.line.map_or(String::new(), |l| format!(" (line {l})"));
             err.push_str(&format!("  {}{line}: {}\n", r.rule, r.message));
         }
+    }
+    if let Some(why) = outcome.no_history {
+        err.push_str(&format!(
+            "note: no git history read at {} ({why}): each post's RSS pubDate is the latest of its publish_at and approved_at, and no change or withdrawal is announced\n",
+            opts.root.display()
+        ));
     }
     if !opts.base_url.starts_with("http") {
         err.push_str(&format!(

@@ -346,13 +346,15 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
     assert_eq!(feed["home_page_url"], BASE);
     assert_eq!(feed["feed_url"], format!("{BASE}feed.json"));
     assert_eq!(feed["authors"][0]["name"], "Fixture Corp");
+    assert_eq!(feed["icon"], format!("{BASE}icon.svg"));
+    assert_eq!(feed["favicon"], format!("{BASE}icon.svg"));
 
     let items = feed["items"].as_array().unwrap();
     let item = |id: &str| items.iter().find(|i| i["id"] == id).unwrap().clone();
 
     let tip = item("everyone-tip");
     assert_eq!(tip["title"], "Tip: one command to set up a laptop");
-    assert_eq!(tip["url"], format!("{BASE}#everyone-tip"));
+    assert_eq!(tip["url"], format!("{BASE}posts/everyone-tip/"));
     assert_eq!(tip["date_published"], "2027-01-05T14:00:00Z");
     assert_eq!(tip["tags"], serde_json::json!(["learning", "tools"]));
     assert_eq!(
@@ -371,6 +373,7 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
         "{image}"
     );
     let ext = &tip["_onmessage"];
+    assert_eq!(ext["about"], format!("{BASE}about.html"));
     assert_eq!(ext["audiences"], serde_json::json!([]));
     assert_eq!(ext["products"], serde_json::json!([]));
     assert_eq!(ext["expires_at"], Value::Null);
@@ -459,7 +462,7 @@ fn json_feed_items_carry_the_spec_fields_and_extension() {
 }
 
 fn json_feed_validator() -> jsonschema::Validator {
-    let schema = json(&workspace().join("tests/publish/jsonfeed-1.1.schema.json"));
+    let schema = json(&workspace().join("tests/conformance/jsonfeed/jsonfeed-1.1.schema.json"));
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
@@ -476,6 +479,16 @@ fn the_json_feed_schema_rejects_what_the_spec_forbids() {
         "items": [{"id": "a", "content_text": "x", "date_published": "2027-01-01T00:00:00Z", "_x": {}}]
     });
     assert!(validator.is_valid(&ok));
+    // Links relative to the feed file, as a relative --base-url writes them.
+    let relative = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "home_page_url": "../../",
+        "feed_url": "../../audiences/a/feed.json",
+        "icon": "./icon.svg",
+        "items": [{"id": "a", "content_text": "x", "url": "../../posts/a/", "image": "../../media/p.png"}]
+    });
+    assert!(validator.is_valid(&relative));
     let bad = [
         serde_json::json!({"version": "https://jsonfeed.org/version/1", "title": "t", "items": []}),
         serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "items": []}),
@@ -484,6 +497,11 @@ fn the_json_feed_schema_rejects_what_the_spec_forbids() {
         serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "a", "content_text": "", "date_published": "yesterday"}]}),
         serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "a", "content_text": "", "onmessage": {}}]}),
         serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [], "_ext": "not an object"}),
+        // Not URI references at all.
+        serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "home_page_url": "https://a b/", "items": []}),
+        serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "icon": "http://[", "items": []}),
+        serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "a", "content_text": "", "url": "posts\\a/"}]}),
+        serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "a", "content_text": "", "date_modified": "2027-01-01"}]}),
     ];
     for feed in bad {
         assert!(!validator.is_valid(&feed), "{feed}");
@@ -495,7 +513,12 @@ fn every_json_feed_validates_against_json_feed_1_1() {
     let validator = json_feed_validator();
     let dir = scratch("schema");
     let root = fixture(&dir);
-    for (now, base) in [(BEFORE_ALL, BASE), (MID_FEBRUARY, BASE), (APRIL, "./")] {
+    for (now, base) in [
+        (BEFORE_ALL, BASE),
+        (MID_FEBRUARY, BASE),
+        (MID_FEBRUARY, "./"),
+        (APRIL, "./"),
+    ] {
         let out = dir.join("out");
         publish_with(&root, now, &out, &["--base-url", base], &[]);
         for (path, bytes) in read_tree(&out) {
@@ -533,7 +556,10 @@ fn feedparser() -> Option<()> {
 
 const FEEDPARSER_SCRIPT: &str = r#"
 import json, sys, feedparser
-d = feedparser.parse(sys.argv[1])
+# argv[2], when given, is the address the feed is served from: relative
+# links are resolved against it, as a reader that fetched it there would.
+headers = {"content-location": sys.argv[2], "content-type": "application/xml"} if len(sys.argv) > 2 else {}
+d = feedparser.parse(sys.argv[1], response_headers=headers)
 print(json.dumps({
     "bozo": bool(d.bozo),
     "bozo_exception": str(d.get("bozo_exception", "")),
@@ -543,6 +569,8 @@ print(json.dumps({
     "updated": d.feed.get("updated"),
     "author": d.feed.get("author"),
     "links": [[l.get("rel"), l.get("href")] for l in d.feed.get("links", [])],
+    "image": d.feed.get("image", {}).get("href"),
+    "icon": d.feed.get("icon"),
     "entries": [{
         "id": e.get("id"),
         "title": e.get("title"),
@@ -561,9 +589,15 @@ fn parse_atom(path: &Path) -> Value {
 
 /// The feed as feedparser reads it, well-formed and of `version`.
 fn parse_feed(path: &Path, version: &str) -> Value {
+    parse_feed_from(path, version, None)
+}
+
+/// As `parse_feed`, its relative links resolved against `address`.
+fn parse_feed_from(path: &Path, version: &str, address: Option<&str>) -> Value {
     let output = Command::new("python3")
         .args(["-c", FEEDPARSER_SCRIPT])
         .arg(path)
+        .args(address)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
@@ -610,6 +644,17 @@ fn rss_feeds_parse_in_feedparser_as_rss_2() {
     );
     assert_eq!(hostile["published"], "Wed, 20 Jan 2027 05:00:00 +0000");
     assert_eq!(hostile["tags"], serde_json::json!(["<b>bold</b>"]));
+    for entry in entries {
+        let page = format!("{BASE}posts/{}/", entry["id"].as_str().unwrap());
+        assert!(
+            entry["links"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(["alternate", page])),
+            "every post links its own page: {entry}"
+        );
+    }
+    assert_eq!(feed["image"], format!("{BASE}icon.svg"));
     let tip = &entries[2];
     let enclosure = tip["links"]
         .as_array()
@@ -673,7 +718,10 @@ fn atom_feeds_parse_in_feedparser() {
         hostile["links"]
             .as_array()
             .unwrap()
-            .contains(&serde_json::json!(["alternate", format!("{BASE}#hostile")]))
+            .contains(&serde_json::json!([
+                "alternate",
+                format!("{BASE}posts/hostile/")
+            ]))
     );
     let tip = &entries[2];
     assert_eq!(tip["title"], "Tip: one command to set up a laptop");
@@ -1244,4 +1292,160 @@ fn the_egress_scan_ignores_an_intranet_base_url() {
         feed.contains("hub.corp.example.com"),
         "the base URL is in the feed"
     );
+}
+
+/// Where the test serves a relative publish from.
+const SERVED_AT: &str = "http://hub.test/site/";
+
+/// `link`, found in the output file `file`, resolved as a browser would
+/// against the file's address under `SERVED_AT`: the output path it names
+/// (`""` for the root), query and fragment dropped.
+fn resolve(file: &str, link: &str) -> String {
+    let link = link.split(['?', '#']).next().unwrap();
+    let absolute = match link.strip_prefix(SERVED_AT) {
+        Some(rest) => rest.to_string(),
+        None => {
+            assert!(!link.contains("://"), "{file}: {link} leaves the site");
+            let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+            format!("{dir}/{link}")
+        }
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    let trailing = absolute.ends_with('/') || absolute.ends_with("/.") || absolute.ends_with("..");
+    for part in absolute.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                assert!(
+                    parts.pop().is_some(),
+                    "{file}: {link} climbs out of the site"
+                );
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut path = parts.join("/");
+    if trailing && !path.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
+/// Whether the resolved output path names a file that was written (a
+/// folder means its `index.html`). The pages the hub writes (a page per
+/// post, about.html, icon.svg) come from the hub's side of the contract;
+/// until the output holds them, only their names are checked.
+fn lands(out: &Path, path: &str, ids: &[String]) -> bool {
+    let file = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    if out.join(&file).is_file() {
+        return true;
+    }
+    let hub_page = path == onmessage_feed::model::Site::about_path()
+        || path == onmessage_feed::model::Site::icon_path()
+        || ids
+            .iter()
+            .any(|id| path == onmessage_feed::model::Site::post_path(id));
+    hub_page && !out.join(onmessage_feed::model::Site::about_path()).exists()
+}
+
+#[test]
+fn every_relative_link_resolves_from_the_folder_of_its_file() {
+    let dir = scratch("relative-links");
+    let root = fixture(&dir);
+    let out = dir.join("out");
+    publish_with(&root, MID_FEBRUARY, &out, &[], &[]);
+    let ids = json_ids(&out.join("feed.json"));
+    let href = regex::Regex::new(r#"(?:href|url)="([^"]*)""#).unwrap();
+    let text = regex::Regex::new(r"<(?:link|icon|logo|url)>([^<]*)</").unwrap();
+    let mut feeds = 0;
+    for (file, bytes) in read_tree(&out) {
+        let mut links: Vec<String> = Vec::new();
+        if file.ends_with("feed.json") {
+            let feed: Value = serde_json::from_slice(&bytes).unwrap();
+            for key in ["home_page_url", "feed_url", "icon", "favicon"] {
+                links.push(feed[key].as_str().unwrap().to_string());
+            }
+            for item in feed["items"].as_array().unwrap() {
+                links.push(item["url"].as_str().unwrap().to_string());
+                links.push(item["_onmessage"]["about"].as_str().unwrap().to_string());
+                links.extend(item["image"].as_str().map(String::from));
+            }
+        } else if file.ends_with("feed.xml") || file.ends_with("feed.rss") {
+            let xml = String::from_utf8(bytes).unwrap();
+            for re in [&href, &text] {
+                links.extend(re.captures_iter(&xml).map(|c| c[1].to_string()));
+            }
+        } else {
+            continue;
+        }
+        feeds += 1;
+        // Links to other sites (the posts' own links, share intents) aside.
+        links.retain(|l| !l.starts_with("https://"));
+        assert!(links.len() >= 4, "{file}: {links:?}");
+        for link in &links {
+            let path = resolve(&file, link);
+            assert!(
+                lands(&out, &path, &ids),
+                "{file}: {link} resolves to {path}, which is not in the output"
+            );
+        }
+        // A reader that fetched the feed resolves them the same way.
+        let format = match file.rsplit('.').next() {
+            Some("xml") => "atom10",
+            Some("rss") => "rss20",
+            _ => continue,
+        };
+        if feedparser().is_none() {
+            continue;
+        }
+        let parsed = parse_feed_from(
+            &out.join(&file),
+            format,
+            Some(&format!("{SERVED_AT}{file}")),
+        );
+        let mut read: Vec<String> = parsed["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(
+                parsed["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|e| e["links"].as_array().unwrap()),
+            )
+            .map(|l| l[1].as_str().unwrap().to_string())
+            .collect();
+        read.extend(
+            ["image", "icon"]
+                .iter()
+                .filter_map(|k| parsed[k].as_str().map(String::from)),
+        );
+        read.retain(|l| !l.starts_with("https://"));
+        assert!(read.len() >= 4, "{file}: {read:?}");
+        // feedparser resolves most links itself (an enclosure's it leaves
+        // as written): either way, joined to the feed's own address.
+        for link in read {
+            let path = resolve(&file, &link);
+            assert!(
+                lands(&out, &path, &ids),
+                "{file}: feedparser resolves {link} outside the output"
+            );
+        }
+    }
+    // The main feed and three audiences, in three formats.
+    assert_eq!(feeds, 12);
+    // From an audience's folder, the root's files are two folders up.
+    let sales = std::fs::read_to_string(out.join("audiences/sales/feed.rss")).unwrap();
+    assert!(
+        sales.contains("<link>../../posts/sales-story/</link>"),
+        "{sales}"
+    );
+    assert!(sales.contains("<url>../../icon.svg</url>"), "{sales}");
+    let main = std::fs::read_to_string(out.join("feed.rss")).unwrap();
+    assert!(main.contains("<link>./posts/sales-story/</link>"), "{main}");
 }

@@ -26,6 +26,11 @@ struct Repo {
 impl Repo {
     /// A repository with the base policy (plus an `approval` section) and calendar.
     fn new() -> Repo {
+        Repo::with_policy(APPROVAL)
+    }
+
+    /// A repository with the base policy followed by `extra`, and the base calendar.
+    fn with_policy(extra: &str) -> Repo {
         static N: AtomicUsize = AtomicUsize::new(0);
         let root = std::env::temp_dir().join(format!(
             "onmessage-register-{}-{}",
@@ -42,7 +47,7 @@ impl Repo {
         };
         let base = workspace().join("tests/base/policies");
         let policy = std::fs::read_to_string(base.join("policy.yaml")).unwrap();
-        this.write("policies/policy.yaml", &format!("{policy}{APPROVAL}"));
+        this.write("policies/policy.yaml", &format!("{policy}{extra}"));
         this.write(
             "policies/calendar.yaml",
             &std::fs::read_to_string(base.join("calendar.yaml")).unwrap(),
@@ -718,4 +723,296 @@ fn approval_edited_names_who_approved_the_version_being_changed() {
         "{message}"
     );
     assert!(finding["help"].as_str().unwrap().contains("ask `jane.roe`"));
+}
+
+// ---- what publish reads from history ----
+
+impl Repo {
+    /// `cargo xtask publish` at `now` into a folder beside the repository;
+    /// returns that folder and stderr.
+    fn publish(&self, now: &str) -> (PathBuf, String) {
+        let out = self.root.with_extension("out");
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args([
+                "publish",
+                "--now",
+                now,
+                "--base-url",
+                "https://hub.example/",
+            ])
+            .arg("--root")
+            .arg(&self.root)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        (out, stderr)
+    }
+
+    fn published(&self, now: &str, file: &str) -> String {
+        let (out, _) = self.publish(now);
+        std::fs::read_to_string(out.join(file)).unwrap()
+    }
+}
+
+/// The text of every `<name>` element in `xml`, in order.
+fn elements(xml: &str, name: &str) -> Vec<String> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    xml.split(&open)
+        .skip(1)
+        .map(|rest| rest.split(&close).next().unwrap().to_string())
+        .collect()
+}
+
+/// Posts due at 2026-11-20T00:00:00Z, before the first commit.
+fn due_post(status: &str, approved_at: Option<&str>, body: &str) -> String {
+    let approval = approved_at.map_or(String::new(), |at| {
+        format!("approved_by: jane.roe\napproved_at: {at}\n")
+    });
+    format!(
+        "---\ntitle: Learning tip\nauthor: mark.eter\nstatus: {status}\nplatforms: [linkedin, x]\npublish_at: 2026-11-20T00:00:00Z\n{approval}---\n{body}\n"
+    )
+}
+
+#[test]
+fn rss_pub_date_is_the_approving_commit_without_approved_at_and_never_after_now() {
+    let repo = Repo::with_policy("");
+    repo.write(A, &due_post("draft", None, "Use git worktrees."));
+    repo.commit("Draft a tip");
+    // 2026-11-20T14:00:00Z: the commit that approves it.
+    repo.write(A, &due_post("approved", None, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Fri, 20 Nov 2026 14:00:00 +0000"]
+    );
+    // Published before that commit's date (a rebuilt past): never after now.
+    let rss = repo.published("2026-11-20T13:30:00Z", "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Fri, 20 Nov 2026 13:30:00 +0000"]
+    );
+    // The same repository and now: the same bytes.
+    let (first, _) = repo.publish(NOW);
+    let first = std::fs::read(first.join("feed.xml")).unwrap();
+    let (again, _) = repo.publish(NOW);
+    assert_eq!(first, std::fs::read(again.join("feed.xml")).unwrap());
+}
+
+#[test]
+fn without_history_publish_goes_by_the_files_and_says_so() {
+    let repo = Repo::with_policy("");
+    repo.write(A, &due_post("approved", None, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    // The same files, without .git.
+    let plain = repo.root.with_extension("plain");
+    let _ = std::fs::remove_dir_all(&plain);
+    copy_tree(&repo.root.join("policies"), &plain.join("policies"));
+    copy_tree(&repo.root.join("content"), &plain.join("content"));
+    let out = plain.with_extension("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "publish",
+            "--now",
+            NOW,
+            "--base-url",
+            "https://hub.example/",
+        ])
+        .arg("--root")
+        .arg(&plain)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no git history read")
+            && stderr.contains("not the top of a git repository"),
+        "{stderr}"
+    );
+    let rss = std::fs::read_to_string(out.join("feed.rss")).unwrap();
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Fri, 20 Nov 2026 00:00:00 +0000"]
+    );
+    let _ = std::fs::remove_dir_all(&plain);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn rss_pub_date_is_approved_at_or_the_end_of_a_quiet_period_that_held_it_back() {
+    let repo = Repo::new();
+    repo.write(
+        A,
+        &due_post(
+            "approved",
+            Some("2026-11-25T10:00:00Z"),
+            "Use git worktrees.",
+        ),
+    );
+    repo.commit("Approve the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Wed, 25 Nov 2026 10:00:00 +0000"]
+    );
+    // Approved during a quiet period that holds back every post: shareable
+    // when it ends (it includes its last day, 2026-11-27: 2026-11-28 00:00
+    // in New York).
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &format!("{calendar}  - name: Board meeting\n    start: 2026-11-24\n    end: 2026-11-27\n    categories: [all]\n"),
+    );
+    repo.commit("A quiet period");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Sat, 28 Nov 2026 05:00:00 +0000"]
+    );
+}
+
+#[test]
+fn an_edit_of_a_live_post_is_its_date_modified_and_atom_updated() {
+    let repo = Repo::new();
+    let approved_at = Some("2026-11-20T12:00:00Z");
+    repo.write(A, &due_post("approved", approved_at, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    let feed: Value = serde_json::from_str(&repo.published(NOW, "feed.json")).unwrap();
+    assert_eq!(feed["items"][0].get("date_modified"), None, "{feed:#}");
+    // 2026-11-20T14:00:00Z: the copy changes while it is live.
+    repo.write(
+        A,
+        &due_post("approved", approved_at, "Use git worktrees daily."),
+    );
+    repo.commit("Tweak the tip");
+    // A commit that changes nothing readers see is not a modification.
+    repo.write("README.md", "notes\n");
+    repo.commit("Notes");
+    let feed: Value = serde_json::from_str(&repo.published(NOW, "feed.json")).unwrap();
+    let item = &feed["items"][0];
+    assert_eq!(item["date_published"], "2026-11-20T00:00:00Z");
+    assert_eq!(item["date_modified"], "2026-11-20T14:00:00Z");
+    let atom = repo.published(NOW, "feed.xml");
+    let entry = atom.split("<entry>").nth(1).unwrap();
+    assert_eq!(elements(entry, "updated"), ["2026-11-20T14:00:00Z"]);
+    assert_eq!(elements(entry, "published"), ["2026-11-20T00:00:00Z"]);
+    // The RSS item keeps the moment it became shareable.
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Fri, 20 Nov 2026 12:00:00 +0000"]
+    );
+}
+
+const TOMBSTONE_REF: &str = "ref=\"urn:onmessage:example.com:post:tip\"";
+
+#[test]
+fn a_post_withdrawn_or_deleted_while_live_is_a_tombstone_for_thirty_days() {
+    let repo = Repo::new();
+    let approved_at = Some("2026-11-20T12:00:00Z");
+    repo.write(A, &due_post("approved", approved_at, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    // 2026-11-20T14:00:00Z.
+    repo.write(A, &due_post("review", approved_at, "Use git worktrees."));
+    repo.commit("Back to review");
+    let tombstone = format!("<at:deleted-entry {TOMBSTONE_REF} when=\"2026-11-20T14:00:00Z\"/>");
+    let (out, _) = repo.publish("2026-12-01T00:00:00Z");
+    let atom = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    assert!(atom.contains(&tombstone), "{atom}");
+    assert!(!atom.contains("<entry>"), "{atom}");
+    // The feed changed when the post left it.
+    assert_eq!(elements(&atom, "updated"), ["2026-11-20T14:00:00Z"]);
+    // 30 days on, readers have had time to see it.
+    let atom = repo.published("2026-12-20T13:59:59Z", "feed.xml");
+    assert!(atom.contains(&tombstone), "{atom}");
+    let atom = repo.published("2026-12-20T14:00:00Z", "feed.xml");
+    assert!(!atom.contains("deleted-entry"), "{atom}");
+    // Approved again: back in the feed, no tombstone.
+    // 15:00.
+    repo.write(
+        A,
+        &due_post(
+            "approved",
+            Some("2026-11-20T15:00:00Z"),
+            "Use git worktrees.",
+        ),
+    );
+    repo.commit("Approve again");
+    let atom = repo.published("2026-12-01T00:00:00Z", "feed.xml");
+    assert!(
+        !atom.contains("deleted-entry") && atom.contains("<entry>"),
+        "{atom}"
+    );
+    // Deleted while live: a tombstone at the deleting commit (16:00).
+    repo.remove(A);
+    repo.commit("Delete the tip");
+    let atom = repo.published("2026-12-01T00:00:00Z", "feed.xml");
+    assert!(
+        atom.contains(&format!(
+            "<at:deleted-entry {TOMBSTONE_REF} when=\"2026-11-20T16:00:00Z\"/>"
+        )),
+        "{atom}"
+    );
+}
+
+#[test]
+fn a_post_that_expired_or_was_withdrawn_before_it_was_due_has_no_tombstone() {
+    let repo = Repo::new();
+    let approved_at = Some("2026-11-20T12:00:00Z");
+    let expiring = due_post("approved", approved_at, "Use git worktrees.").replace(
+        "publish_at:",
+        "expires_at: 2026-11-20T13:30:00Z\npublish_at:",
+    );
+    repo.write(A, &expiring);
+    repo.commit("Approve a tip that expires");
+    // Withdrawn after it expired (14:00).
+    repo.write(A, &expiring.replace("status: approved", "status: review"));
+    repo.commit("Back to review");
+    // Approved for later, withdrawn before it is due.
+    let later = |status: &str| {
+        due_post(status, approved_at, "Later.")
+            .replace("2026-11-20T00:00:00Z", "2026-12-10T00:00:00Z")
+    };
+    repo.write(B, &later("approved"));
+    repo.commit("Approve a later tip");
+    repo.write(B, &later("draft"));
+    repo.commit("Not yet");
+    let atom = repo.published("2026-12-01T00:00:00Z", "feed.xml");
+    assert!(!atom.contains("deleted-entry"), "{atom}");
+}
+
+#[test]
+fn a_category_quiet_period_holds_back_only_a_post_that_trips_its_category() {
+    let repo = Repo::new();
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &format!("{calendar}  - name: Sensitive week\n    start: 2026-11-24\n    end: 2026-11-27\n    categories: [tone]\n"),
+    );
+    let approved_at = Some("2026-11-25T10:00:00Z");
+    repo.write(A, &due_post("approved", approved_at, "Use git worktrees."));
+    repo.commit("Approve the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Wed, 25 Nov 2026 10:00:00 +0000"]
+    );
+    // `tone.negative` (a warning: still published) is of the blocked
+    // category, so the post was held back until the period ended.
+    repo.write(
+        A,
+        &due_post("approved", approved_at, "The worst setup step, gone."),
+    );
+    repo.commit("Edit the tip");
+    let rss = repo.published(NOW, "feed.rss");
+    assert_eq!(
+        elements(&rss, "pubDate"),
+        ["Sat, 28 Nov 2026 05:00:00 +0000"]
+    );
 }
