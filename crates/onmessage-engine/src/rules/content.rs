@@ -68,11 +68,14 @@ pub(super) fn products(
         let range = post.front_range(&format!("/products/{i}"), false);
         let Some(p) = ctx.calendar.product(id) else {
             let known: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+            let near = crate::suggest::did_you_mean(id, known.iter().copied());
             sink.push(
                 "post.unknown-product",
                 Severity::Error,
                 range,
-                format!("`products` lists `{id}`, which policies/calendar.yaml does not know"),
+                format!(
+                    "`products` lists `{id}`, which policies/calendar.yaml does not know{near}"
+                ),
                 format!(
                     "Use one of: {}; or ask the policy owners to add the product to the calendar",
                     known.join(", ")
@@ -96,13 +99,17 @@ pub(super) fn products(
         if declared.contains(&p.id) {
             continue;
         }
-        sink.push(
-            "product.undeclared",
-            Severity::Warning,
-            hit.range.clone(),
-            format!("'{}'{} names product {}, which `products` does not list", one_line(&hit.text), in_path(hit, post), p.id),
-            format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
-        );
+        // A broken `products` key is already an error: what it meant to
+        // declare is unknown, so the post is not told it declares nothing.
+        if !post.front_key_broken("products") {
+            sink.push(
+                "product.undeclared",
+                Severity::Warning,
+                hit.range.clone(),
+                format!("'{}'{} names product {}, which `products` does not list", one_line(&hit.text), in_path(hit, post), p.id),
+                format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
+            );
+        }
         if let Some(publish_at) = publish_at
             && !p.is_announced_at(publish_at)
         {
@@ -223,7 +230,10 @@ pub(super) fn clients(
                 "post.unknown-client",
                 Severity::Error,
                 range,
-                format!("`clients` lists `{id}`, which policies/policy.yaml does not know"),
+                format!(
+                    "`clients` lists `{id}`, which policies/policy.yaml does not know{}",
+                    crate::suggest::did_you_mean(id, known.iter().copied())
+                ),
                 format!("Use one of: {}; or ask the policy owners to record the client and its approval", known.join(", ")),
             );
             continue;
