@@ -589,9 +589,19 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                 }
                 out.push_str(&onmessage_engine::rules::scoped::describe(r));
             } else {
-                return cannot_run(&format!(
-                    "no rule `{id}`; run `cargo xtask explain` to list the rules"
-                ));
+                let near = match policy {
+                    Some(policy) => onmessage_engine::suggest::closest(id, rules::rule_ids(policy)),
+                    None => onmessage_engine::suggest::closest(
+                        id,
+                        builtin::BUILTINS.iter().map(|b| b.id),
+                    ),
+                };
+                return cannot_run(&match near {
+                    Some(near) => format!(
+                        "no rule `{id}`; did you mean `{near}`? (`cargo xtask explain {near}`)"
+                    ),
+                    None => format!("no rule `{id}`; run `cargo xtask explain` to list the rules"),
+                });
             }
         }
     }

@@ -10,6 +10,7 @@ use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
 use crate::policy::Client;
 use crate::post::{Field, Post};
+use crate::time::show_written;
 
 /// Hits ordered by position, longest first where they start together, so
 /// that the sink keeps the longest of overlapping matches.
@@ -38,7 +39,11 @@ pub(super) fn products(
         if publish_at.is_some_and(|at| p.codename_is_public_at(&hit.spelling, at)) {
             continue;
         }
-        let help = match &p.announce_text {
+        let help = match p
+            .announce_text
+            .as_deref()
+            .map(|t| show_written(t, &ctx.policy.timezone))
+        {
             Some(at) => format!(
                 "Use the public name '{}', and only in posts scheduled at or after its announcement ({at})",
                 p.name
@@ -172,7 +177,8 @@ fn embargo_text(ctx: &Context, p: &Product, publish_at: Timestamp) -> (String, S
                 show_moment(at, ctx.policy)
             ),
             format!(
-                "Move publish_at to {text} or later, or leave {} out of this post",
+                "Move publish_at to {} or later, or leave {} out of this post",
+                show_written(text, &ctx.policy.timezone),
                 p.id
             ),
         ),
@@ -261,7 +267,8 @@ fn approval_problem(ctx: &Context, c: &Client, publish_at: Option<Timestamp>) ->
             let publish_at = publish_at?;
             (publish_at >= until).then(|| {
                 format!(
-                    "whose approval to be named publicly expired after {text}, before this post's publish_at ({})",
+                    "whose approval to be named publicly expired after {}, before this post's publish_at ({})",
+                    show_written(text, &ctx.policy.timezone),
                     show_moment(publish_at, ctx.policy)
                 )
             })
