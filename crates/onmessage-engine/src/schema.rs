@@ -247,6 +247,21 @@ fn validate_with(compiled: &Compiled, doc: &Document, yaml: Option<&str>) -> Vec
                 let help = format!("Write {DATE_FORMS}.");
                 (pointer.clone(), doc.value_pos(&pointer), message, help)
             }
+            ValidationErrorKind::Type { .. }
+            | ValidationErrorKind::OneOfNotValid { .. }
+            | ValidationErrorKind::AnyOf { .. }
+                if matches!(instance.as_ref(), Value::Bool(_) | Value::Number(_))
+                    && written.is_some()
+                    && accepts_text(root, &pointer) =>
+            {
+                let written = written.as_deref().unwrap_or_default();
+                let message = format!(
+                    "{name} `{written}` reads as {}, not as text",
+                    yaml_reading(instance)
+                );
+                let help = format!("Quote it: '{written}'.");
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
             ValidationErrorKind::Type { .. } => {
                 let (message, help) =
                     wrong_type(root, &pointer, &name, &key, instance, written.as_deref());
@@ -302,6 +317,22 @@ fn validate_with(compiled: &Compiled, doc: &Document, yaml: Option<&str>) -> Vec
     }
     out.sort_by_key(|v| (v.pos.line, v.pos.column));
     out
+}
+
+/// Whether the value at `pointer` may be a string (its type, or one of its
+/// `oneOf` / `anyOf` alternatives).
+fn accepts_text(root: &Value, pointer: &str) -> bool {
+    let Some(node) = subschema(root, pointer) else {
+        return false;
+    };
+    let is_text =
+        |n: &Value| resolve(root, n).get("type").and_then(Value::as_str) == Some("string");
+    is_text(node)
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            node.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|alternatives| alternatives.iter().any(is_text))
+        })
 }
 
 /// The key a pointer ends in, or the list an item belongs to.
@@ -380,19 +411,11 @@ fn wrong_type(
                 format!("Write it as {key}: {shape}."),
             )
         }
-        "string" => match (instance, written) {
-            (Value::Bool(_) | Value::Number(_), Some(written)) => (
-                format!(
-                    "{name} `{written}` reads as {}, not as text",
-                    yaml_reading(instance)
-                ),
-                format!("Quote it: '{written}'."),
-            ),
-            _ => (
-                format!("{name} must be text, not {}", yaml_reading(instance)),
-                format!("Write it as {key}: \"{}\".", "…"),
-            ),
-        },
+        // (A yes/no value or number YAML read for text is told above.)
+        "string" => (
+            format!("{name} must be text, not {}", yaml_reading(instance)),
+            format!("Write it as {key}: \"…\"."),
+        ),
         _ => (
             format!(
                 "{name} is {}, which is not what it takes",

@@ -240,14 +240,20 @@ pub fn render_error(message: &str, style: Style) -> String {
     )
 }
 
-/// Configuration errors: the check could not run.
-pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
+/// What the policy or calendar holds that is accepted but probably not
+/// meant, as warnings.
+pub fn render_config_warnings(warnings: &[ConfigError], style: Style) -> String {
+    config_problems(warnings, Severity::Warning, style)
+}
+
+/// Each problem with its file, line and column, and the line underlined.
+fn config_problems(problems: &[ConfigError], severity: Severity, style: Style) -> String {
     let mut out = String::new();
-    for e in errors {
+    for e in problems {
         let _ = writeln!(
             out,
             "{}{}",
-            style.severity(Severity::Error, "error"),
+            style.severity(severity, severity.as_str()),
             style.bold(&format!(": {}", e.message))
         );
         match e.position {
@@ -273,7 +279,7 @@ pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
                         "{gutter} {} {}{}",
                         style.frame("|"),
                         " ".repeat(pad),
-                        style.severity(Severity::Error, "^")
+                        style.severity(severity, "^")
                     );
                 }
             }
@@ -283,6 +289,12 @@ pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// Configuration errors: the check could not run.
+pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
+    let mut out = config_problems(errors, Severity::Error, style);
     let _ = writeln!(
         out,
         "{}: cannot run: {} {} in the policy or calendar",
