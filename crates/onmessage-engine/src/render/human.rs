@@ -194,13 +194,22 @@ fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, sty
 /// Characters of a long line shown before and after the span.
 const CONTEXT_BEFORE: usize = 60;
 const CONTEXT_AFTER: usize = 100;
+/// Characters of a long span (a whole paragraph, or one running on to
+/// other lines) underlined before the line is cut with `…`.
+const SPAN_SHOWN: usize = 60;
 
 /// The line as displayed (tabs as spaces; a long line cut to a window around
-/// the span, marked with `…`), the display width before the span, and the
-/// width of the span (at least 1).
+/// the span, a long span cut after its first `SPAN_SHOWN` characters, each
+/// cut marked with `…`), the display width before the span, and the width
+/// of the underlined part of the span (at least 1).
 fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, usize) {
     let first = column.saturating_sub(CONTEXT_BEFORE).max(1);
-    let last = end_column.max(column + 1) - 1 + CONTEXT_AFTER;
+    let span_end = end_column.max(column + 1);
+    let last = if span_end - column > SPAN_SHOWN {
+        column + SPAN_SHOWN - 1
+    } else {
+        span_end - 1 + CONTEXT_AFTER
+    };
     let mut shown = String::new();
     let (mut pad, mut marks) = (0, 0);
     if first > 1 {
@@ -322,5 +331,10 @@ mod tests {
         assert_eq!(shown.chars().count(), 1 + 60 + 6 + 100 + 1);
         assert_eq!((pad, marks), (61, 6));
         assert!(shown.starts_with('…') && shown.ends_with('…'));
+        // A long span: its first SPAN_SHOWN characters underlined, then `…`.
+        let paragraph = "word ".repeat(72);
+        let (shown, pad, marks) = underline(&paragraph, 1, 361);
+        assert_eq!((pad, marks), (0, SPAN_SHOWN));
+        assert_eq!(shown, format!("{}…", &paragraph[..SPAN_SHOWN]));
     }
 }
