@@ -555,7 +555,10 @@ impl Recovered {
                 }
                 Err(error) => error,
             };
-            let Some((mut range, mut key)) = top_level_block(&out.text, error.line) else {
+            // A file over the parser's limits is hostile: nothing of it is read.
+            let over_limits = error.message.contains("safety limits");
+            let block = top_level_block(&out.text, error.line).filter(|_| !over_limits);
+            let Some((mut range, mut key)) = block else {
                 out.errors.push(error);
                 return out;
             };
