@@ -792,8 +792,8 @@ impl Post {
                 .filter(|(list, _)| *list == "platforms")
                 .and_then(|_| doc.value.pointer(&v.pointer)?.as_str());
             match platform {
-                // The schema knows ids; people type names (`Twiter`).
-                Some(name) if v.message.contains("is not allowed") => {
+                // A name no platform goes by (`Twiter`): say the nearest.
+                Some(name) => {
                     let message = format!("`platforms` lists an {}", Platform::unknown(name));
                     let help = "Write a platform id: linkedin, x, facebook, instagram, threads, bluesky or mastodon (any case; `twitter` means x).";
                     self.problem_at("post.schema", offset..end, &message, help);

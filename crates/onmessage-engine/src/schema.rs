@@ -466,17 +466,17 @@ fn example(root: &Value, pointer: &str, first: Option<&str>) -> String {
     }
 }
 
-/// An example item of the list at `pointer`.
+/// An example item of the list at `pointer`: the first value its item
+/// schema lists (in `enum`, or in an `anyOf` alternative's).
 fn example_item(root: &Value, pointer: &str) -> String {
-    let item = subschema(root, &format!("{pointer}/0"));
-    match item
-        .and_then(|i| i.get("enum"))
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
-        Some(first) => show(first),
-        None => "…".to_string(),
-    }
+    let Some(item) = subschema(root, &format!("{pointer}/0")) else {
+        return "…".to_string();
+    };
+    let alternatives = item.get("anyOf").and_then(Value::as_array);
+    std::iter::once(item)
+        .chain(alternatives.into_iter().flatten())
+        .find_map(|s| s.get("enum")?.as_array()?.first())
+        .map_or_else(|| "…".to_string(), show)
 }
 
 /// Whether the property at `pointer` is a date-or-date-time (an `anyOf` of formats).
