@@ -522,13 +522,13 @@ fn canonical_platforms(value: &mut serde_json::Value) {
 /// Front matter YAML read as far as it can be: each top-level block (a key
 /// and its indented lines) that the reader rejects is blanked out (spaces,
 /// so every offset stays) and the rest read again.
-struct Recovered {
+struct Recovered<'y> {
     /// Every syntax error met, in the order met.
     errors: Vec<yaml::SyntaxError>,
     /// The readable rest; `None` if nothing could be read.
     doc: Option<Document>,
-    /// The YAML with the unreadable blocks blanked.
-    text: String,
+    /// The YAML with the unreadable blocks blanked (copied only then).
+    text: std::borrow::Cow<'y, str>,
     /// Byte ranges of the blanked blocks.
     unreadable: Vec<Range<usize>>,
     /// The keys of the blanked blocks.
@@ -538,12 +538,12 @@ struct Recovered {
 /// How many broken blocks are left out before giving up on the rest.
 const MAX_UNREADABLE_BLOCKS: usize = 16;
 
-impl Recovered {
-    fn read(yaml: &str) -> Recovered {
+impl<'y> Recovered<'y> {
+    fn read(yaml: &'y str) -> Recovered<'y> {
         let mut out = Recovered {
             errors: Vec::new(),
             doc: None,
-            text: yaml.to_string(),
+            text: std::borrow::Cow::Borrowed(yaml),
             unreadable: Vec::new(),
             broken_keys: Vec::new(),
         };
@@ -571,7 +571,7 @@ impl Recovered {
                 .is_some_and(|last| range.start < last.start)
             {
                 let last = out.unreadable.pop().expect("checked");
-                out.text.replace_range(last.clone(), &yaml[last]);
+                out.text.to_mut().replace_range(last.clone(), &yaml[last]);
                 out.errors.pop();
                 out.broken_keys.pop();
                 match top_level_block(&out.text, error.line) {
@@ -584,7 +584,7 @@ impl Recovered {
             }
             out.errors.push(error);
             let blanked = blank(&out.text[range.clone()]);
-            out.text.replace_range(range.clone(), &blanked);
+            out.text.to_mut().replace_range(range.clone(), &blanked);
             out.unreadable.push(range);
             out.broken_keys.push(key);
         }
@@ -774,7 +774,8 @@ impl Post {
         let start = yaml_range.start;
         canonical_platforms(&mut doc.value);
         let violations = schema.validate_source(&doc, yaml);
-        let mut value = doc.value.clone();
+        // Copied only when something is left out or filled in.
+        let mut value = std::borrow::Cow::Borrowed(&doc.value);
         let mut dropped_items: Vec<(String, usize)> = Vec::new();
         for v in &violations {
             // A key the YAML reader already could not read is reported once.
@@ -805,7 +806,9 @@ impl Post {
                     dropped_items.push((list.to_string(), i))
                 }
                 _ => {
-                    if let Some(map) = value.as_object_mut() {
+                    if value.get(key).is_some()
+                        && let Some(map) = value.to_mut().as_object_mut()
+                    {
                         map.remove(key);
                     }
                 }
@@ -818,7 +821,7 @@ impl Post {
         dropped_items.sort_unstable_by(|a, b| b.cmp(a));
         dropped_items.dedup();
         for (list, i) in dropped_items {
-            if let Some(items) = value.get_mut(&list).and_then(|l| l.as_array_mut())
+            if let Some(items) = value.to_mut().get_mut(&list).and_then(|l| l.as_array_mut())
                 && i < items.len()
             {
                 let kept = match self.kept_items.iter().position(|(l, _)| *l == list) {
@@ -833,18 +836,21 @@ impl Post {
                 kept.remove(i);
             }
         }
-        if let Some(map) = value.as_object_mut() {
-            for (key, fallback) in [
-                ("title", serde_json::json!("")),
-                ("author", serde_json::json!("")),
-                ("status", serde_json::json!("draft")),
-                ("platforms", serde_json::json!([])),
-                ("publish_at", serde_json::json!("")),
-            ] {
-                map.entry(key).or_insert(fallback);
+        for (key, fallback) in [
+            ("title", serde_json::json!("")),
+            ("author", serde_json::json!("")),
+            ("status", serde_json::json!("draft")),
+            ("platforms", serde_json::json!([])),
+            ("publish_at", serde_json::json!("")),
+        ] {
+            if value.is_object()
+                && value.get(key).is_none()
+                && let Some(map) = value.to_mut().as_object_mut()
+            {
+                map.insert(key.to_string(), fallback);
             }
         }
-        match FrontMatter::deserialize(&value) {
+        match FrontMatter::deserialize(value.as_ref()) {
             Ok(fm) => {
                 if let Some(id) = &fm.id {
                     self.id = id.clone();
