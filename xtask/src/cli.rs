@@ -594,7 +594,7 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                     b.summary,
                     b.explain.trim_end()
                 ));
-            } else if let Some(r) = policy.and_then(|p| p.rule(id)) {
+            } else if let Some((policy, r)) = policy.and_then(|p| Some((p, p.rule(id)?))) {
                 out.push_str(&format!(
                     "{} ({}, category {}): {}\n\n{}\n",
                     r.id,
@@ -606,7 +606,10 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                 if let Some(help) = &r.help {
                     out.push_str(&format!("\nHow to fix: {help}\n"));
                 }
-                out.push_str(&onmessage_engine::rules::scoped::describe(r));
+                out.push_str(&onmessage_engine::rules::scoped::describe(
+                    r,
+                    &policy.timezone,
+                ));
             } else {
                 let near = match policy {
                     Some(policy) => onmessage_engine::suggest::closest(id, rules::rule_ids(policy)),
