@@ -196,6 +196,19 @@ fn config_errors(errors: &[onmessage_engine::config::ConfigError]) -> ExitCode {
     ExitCode::from(EXIT_CANNOT_RUN)
 }
 
+/// What the policy accepts but probably does not mean, on stderr.
+fn config_warnings(policy: &onmessage_engine::policy::Policy) {
+    if policy.warnings.is_empty() {
+        return;
+    }
+    let style = style_for(&std::io::stderr());
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        render::human::render_config_warnings(&policy.warnings, style)
+    );
+}
+
 fn cannot_run(message: &str) -> ExitCode {
     let style = style_for(&std::io::stderr());
     let _ = write!(
@@ -289,6 +302,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(reviewed) => reviewed,
         Err(code) => return code,
     };
+    config_warnings(&reviewed.checked.setup.policy);
     let report = &reviewed.checked.report;
     let impact = reviewed.impact.as_ref();
     let text = match args.format {
@@ -386,20 +400,7 @@ fn run_new(args: NewArgs) -> ExitCode {
         Err(errors) => return config_errors(&errors),
     };
     let policy = &setup.policy;
-    for product in &args.product {
-        if setup.calendar.product(product).is_none() {
-            let known: Vec<&str> = setup
-                .calendar
-                .products
-                .iter()
-                .map(|p| p.id.as_str())
-                .collect();
-            return cannot_run(&format!(
-                "unknown product `{product}`; the calendar has: {}",
-                known.join(", ")
-            ));
-        }
-    }
+    config_warnings(policy);
     let now = match args
         .now
         .as_deref()
@@ -417,7 +418,12 @@ fn run_new(args: NewArgs) -> ExitCode {
                 onmessage_engine::time::DayBound::Start,
             ) {
                 Ok(at) => at,
-                Err(e) => return cannot_run(&format!("--publish-at: {e}")),
+                Err(_) => {
+                    return cannot_run(&format!(
+                        "--publish-at `{text}` is not a date or date-time: write {}",
+                        onmessage_engine::schema::DATE_FORMS
+                    ));
+                }
             }
         }
         // Tomorrow morning, or the latest announcement of its products if later.
@@ -448,6 +454,19 @@ fn run_new(args: NewArgs) -> ExitCode {
         publish_at,
         disclosure,
     };
+    let problems =
+        onmessage_engine::scaffold::problems(&new_post, &setup.calendar, now, &policy.timezone);
+    if !problems.is_empty() {
+        let style = style_for(&std::io::stderr());
+        for problem in &problems {
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                render::human::render_error(problem, style)
+            );
+        }
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
     let relative = onmessage_engine::scaffold::path(&new_post, &policy.timezone);
     let path = root.join(&relative);
     if let Some(dir) = path.parent()
@@ -575,7 +594,7 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                     b.summary,
                     b.explain.trim_end()
                 ));
-            } else if let Some(r) = policy.and_then(|p| p.rule(id)) {
+            } else if let Some((policy, r)) = policy.and_then(|p| Some((p, p.rule(id)?))) {
                 out.push_str(&format!(
                     "{} ({}, category {}): {}\n\n{}\n",
                     r.id,
@@ -587,11 +606,24 @@ fn run_explain(rule: Option<&str>, root: Option<PathBuf>) -> ExitCode {
                 if let Some(help) = &r.help {
                     out.push_str(&format!("\nHow to fix: {help}\n"));
                 }
-                out.push_str(&onmessage_engine::rules::scoped::describe(r));
-            } else {
-                return cannot_run(&format!(
-                    "no rule `{id}`; run `cargo xtask explain` to list the rules"
+                out.push_str(&onmessage_engine::rules::scoped::describe(
+                    r,
+                    &policy.timezone,
                 ));
+            } else {
+                let near = match policy {
+                    Some(policy) => onmessage_engine::suggest::closest(id, rules::rule_ids(policy)),
+                    None => onmessage_engine::suggest::closest(
+                        id,
+                        builtin::BUILTINS.iter().map(|b| b.id),
+                    ),
+                };
+                return cannot_run(&match near {
+                    Some(near) => format!(
+                        "no rule `{id}`; did you mean `{near}`? (`cargo xtask explain {near}`)"
+                    ),
+                    None => format!("no rule `{id}`; run `cargo xtask explain` to list the rules"),
+                });
             }
         }
     }

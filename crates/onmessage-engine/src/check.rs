@@ -88,8 +88,9 @@ impl Setup {
         calendar_bytes: &[u8],
         schemas: &crate::schema::Schemas,
     ) -> Result<Setup, Vec<ConfigError>> {
-        let policy = Policy::parse_with(policy_bytes, &builtin::ids(), schemas)
+        let mut policy = Policy::parse_with(policy_bytes, &builtin::ids(), schemas)
             .map_err(|e| with_source_lines(e, policy_bytes))?;
+        policy.warnings = with_source_lines(std::mem::take(&mut policy.warnings), policy_bytes);
         let calendar = Calendar::parse_with(calendar_bytes, &policy, schemas)
             .map_err(|e| with_source_lines(e, calendar_bytes))?;
         let matcher = Matcher::new(&policy, &calendar).map_err(|e| vec![e])?;

@@ -81,15 +81,18 @@ pub fn parse<T: DeserializeOwned>(
         vec![ConfigError {
             path: path.to_string(),
             position: Some((e.line, e.column)),
-            message: format!("invalid YAML: {}", e.message),
+            message: {
+                let (message, help) = yaml::explain_syntax_error(&e.message);
+                format!("invalid YAML: {message}. {help}")
+            },
             source_line: None,
         }]
     })?;
-    let violations = schemas.get(schema).validate(&doc);
+    let violations = schemas.get(schema).validate_source(&doc, text);
     if !violations.is_empty() {
         return Err(violations
             .into_iter()
-            .map(|v| ConfigError::at(path, v.pos, v.message))
+            .map(|v| ConfigError::at(path, v.pos, format!("{}. {}", v.message, v.help)))
             .collect());
     }
     let value = serde_json::from_value(doc.value.clone()).map_err(|e| {

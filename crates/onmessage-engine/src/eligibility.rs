@@ -152,11 +152,13 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
                     "product `{}` ({}) is not announced yet: {}",
                     p.id,
                     p.name,
-                    p.announce_text
-                        .as_deref()
-                        .map_or("it has no announce_at".to_string(), |a| format!(
-                            "announce_at is {a}"
-                        ))
+                    p.announce_text.as_deref().map_or(
+                        "it has no announce_at".to_string(),
+                        |a| format!(
+                            "announce_at is {}",
+                            crate::time::show_written(a, &setup.policy.timezone)
+                        )
+                    )
                 ),
             )),
             None => reasons.push(publish_reason(

@@ -28,6 +28,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod share;
 mod source;
+pub mod suggest;
 pub mod time;
 pub mod urls;
 pub mod yaml;

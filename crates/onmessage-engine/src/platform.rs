@@ -53,6 +53,31 @@ impl Platform {
     pub fn from_id(id: &str) -> Option<Platform> {
         Platform::ALL.into_iter().find(|p| p.id() == id)
     }
+
+    /// A platform as people type it: its id in any case, or `twitter` for X.
+    pub fn from_name(name: &str) -> Option<Platform> {
+        let name = name.trim().to_lowercase();
+        match name.as_str() {
+            "twitter" => Some(Platform::X),
+            _ => Platform::from_id(&name),
+        }
+    }
+
+    /// Why `name` is no platform, with the nearest one if it is close.
+    pub fn unknown(name: &str) -> String {
+        let ids = Platform::ALL.map(Platform::id);
+        let names = ids.into_iter().chain(["twitter"]);
+        match crate::suggest::closest(name, names) {
+            Some(near) => {
+                let near = Platform::from_name(near).map_or(near, Platform::id);
+                format!("unknown platform `{name}`; did you mean `{near}`?")
+            }
+            None => format!(
+                "unknown platform `{name}`; expected one of: {} (`twitter` means x)",
+                ids.join(", ")
+            ),
+        }
+    }
 }
 
 /// What a network allows in one post, and how it shows it.
@@ -143,13 +168,29 @@ impl Platform {
 impl std::str::FromStr for Platform {
     type Err = String;
 
-    fn from_str(id: &str) -> Result<Platform, String> {
-        Platform::from_id(id).ok_or_else(|| {
-            let ids: Vec<&str> = Platform::ALL.iter().map(|p| p.id()).collect();
-            format!(
-                "unknown platform `{id}`; expected one of: {}",
-                ids.join(", ")
-            )
-        })
+    fn from_str(name: &str) -> Result<Platform, String> {
+        Platform::from_name(name).ok_or_else(|| Platform::unknown(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_forgive_case_and_the_old_name_of_x() {
+        assert_eq!(Platform::from_name("LinkedIn"), Some(Platform::Linkedin));
+        assert_eq!(Platform::from_name("Twitter"), Some(Platform::X));
+        assert_eq!(Platform::from_name("X"), Some(Platform::X));
+        assert_eq!(Platform::from_name("myspace"), None);
+        assert_eq!(
+            Platform::unknown("twiter"),
+            "unknown platform `twiter`; did you mean `x`?"
+        );
+        assert_eq!(
+            Platform::unknown("Linkdin"),
+            "unknown platform `Linkdin`; did you mean `linkedin`?"
+        );
+        assert!(Platform::unknown("myspace").contains("expected one of: linkedin, x,"));
     }
 }

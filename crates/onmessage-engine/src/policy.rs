@@ -450,10 +450,41 @@ impl Rule {
     }
 }
 
+/// The IANA zone people mean by a common abbreviation (which is either no
+/// zone at all or, like `EST`, a fixed offset without daylight saving).
+fn zone_for_abbreviation(name: &str) -> Option<&'static str> {
+    const ZONES: [(&str, &str); 16] = [
+        ("EST", "America/New_York"),
+        ("EDT", "America/New_York"),
+        ("CST", "America/Chicago"),
+        ("CDT", "America/Chicago"),
+        ("MST", "America/Denver"),
+        ("MDT", "America/Denver"),
+        ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"),
+        ("AKST", "America/Anchorage"),
+        ("HST", "Pacific/Honolulu"),
+        ("BST", "Europe/London"),
+        ("CEST", "Europe/Paris"),
+        ("IST", "Asia/Kolkata"),
+        ("JST", "Asia/Tokyo"),
+        ("AEST", "Australia/Sydney"),
+        ("AEDT", "Australia/Sydney"),
+    ];
+    let upper = name.trim().to_ascii_uppercase();
+    ZONES
+        .iter()
+        .find(|(a, _)| *a == upper)
+        .map(|&(_, zone)| zone)
+}
+
 #[derive(Debug)]
 pub struct Policy {
     pub company: Company,
     pub timezone: TimeZone,
+    /// What is accepted but probably not meant (a fixed-offset time zone):
+    /// told on stderr, never a finding.
+    pub warnings: Vec<ConfigError>,
     pub disclosure: Option<Disclosure>,
     pub platforms: BTreeMap<Platform, PlatformLimits>,
     pub clients: Vec<Client>,
@@ -511,17 +542,34 @@ impl Policy {
         let mut errors = Vec::new();
         let at = |pointer: &str| doc.value_pos(pointer);
 
-        let timezone = TimeZone::get(&file.company.timezone).unwrap_or_else(|e| {
-            errors.push(ConfigError::at(
-                POLICY_PATH,
-                at("/company/timezone"),
-                format!(
-                    "unknown time zone `{}` ({e}); use an IANA name such as America/New_York",
-                    file.company.timezone
+        let named = file.company.timezone.as_str();
+        let instead = zone_for_abbreviation(named);
+        let timezone = TimeZone::get(named).unwrap_or_else(|e| {
+            let message = match instead {
+                Some(zone) => format!(
+                    "unknown time zone `{named}`: abbreviations are not time zones; write `timezone: {zone}`"
                 ),
-            ));
+                None => format!(
+                    "unknown time zone `{named}` ({e}); use an IANA name such as America/New_York"
+                ),
+            };
+            errors.push(ConfigError::at(POLICY_PATH, at("/company/timezone"), message));
             TimeZone::UTC
         });
+        // `EST`, `MST` and `HST` are zones, but fixed ones: no daylight saving.
+        let warnings: Vec<ConfigError> = instead
+            .filter(|_| TimeZone::get(named).is_ok())
+            .map(|zone| {
+                ConfigError::at(
+                    POLICY_PATH,
+                    at("/company/timezone"),
+                    format!(
+                        "time zone `{named}` is a fixed offset with no daylight saving: in summer every bare date and time is an hour off; write `timezone: {zone}`"
+                    ),
+                )
+            })
+            .into_iter()
+            .collect();
 
         let mut clients = Vec::with_capacity(file.clients.len());
         let mut client_ids: HashMap<&str, usize> = HashMap::new();
@@ -683,6 +731,7 @@ impl Policy {
         Ok(Policy {
             company: file.company,
             timezone,
+            warnings,
             disclosure,
             platforms: file.platforms,
             clients,

@@ -114,6 +114,8 @@ pub enum Field {
     Copy(Option<Platform>),
     /// A comment in the front matter.
     Comment,
+    /// Front matter lines the YAML reader could not read (still scanned).
+    Unreadable,
     /// The post's own path under `content/posts/`, without `.md`: the id
     /// is derived from it. Matches in it point at the file's start.
     Path,
@@ -134,6 +136,7 @@ impl Field {
             Field::Copy(None) => "the default copy".into(),
             Field::Copy(Some(p)) => format!("the {} copy", p.id()),
             Field::Comment => "a front matter comment".into(),
+            Field::Unreadable => "front matter that could not be read".into(),
             Field::Path => "the file path".into(),
             Field::AddedLine => "an added line".into(),
         }
@@ -255,8 +258,17 @@ pub struct Post {
     pub text: String,
     pub lines: LineIndex,
     pub id: String,
-    /// `None` when the front matter is missing, unparsable or fails the schema.
+    /// `None` when the front matter is missing or no key of it can be read.
+    /// Keys that fail the schema (or the YAML reader) are left out and every
+    /// other key is kept: a broken required key reads as the value that
+    /// judges least (status draft, no platforms, no publish_at) and is named
+    /// in `broken_keys`.
     pub front: Option<FrontMatter>,
+    /// Top-level front matter keys (or lists with an item) that were broken.
+    broken_keys: Vec<String>,
+    /// For a list with broken items left out: the list, and for each item
+    /// of `front`'s list its index in the file's (for `front_range`).
+    kept_items: Vec<(String, Vec<usize>)>,
     front_doc: Option<FrontDoc>,
     pub headings: Vec<Heading>,
     pub sections: Vec<Section>,
@@ -278,13 +290,22 @@ struct FrontDoc {
     texts: Vec<(String, Field, String)>,
     /// Byte ranges (in the YAML text) of the comments' text, after `#`.
     comments: Vec<Range<usize>>,
+    /// Byte ranges (in the YAML text) of the blocks the YAML reader could
+    /// not read and left out: scanned as they stand.
+    unreadable: Vec<Range<usize>>,
     /// File byte offset and 0-based line of the first YAML line.
     start: usize,
     first_line: usize,
 }
 
 impl FrontDoc {
-    fn new(doc: &Document, yaml: &str, start: usize, first_line: usize) -> FrontDoc {
+    fn new(
+        doc: &Document,
+        yaml: &str,
+        unreadable: Vec<Range<usize>>,
+        start: usize,
+        first_line: usize,
+    ) -> FrontDoc {
         let mut texts = Vec::new();
         for (pointer, field) in FRONT_TEXT_FIELDS {
             // `Value::pointer` unescapes (allocates) every segment; these
@@ -317,6 +338,7 @@ impl FrontDoc {
             positions: Positions::new(doc),
             texts,
             comments: yaml_comments(yaml, &scalars),
+            unreadable,
             start,
             first_line,
         }
@@ -462,6 +484,154 @@ const FRONT_TEXT_FIELDS: [(&str, Field); 5] = [
     ("/image/alt", Field::ImageAlt),
 ];
 
+/// Front matter lists whose broken items are left out one by one (the
+/// valid items stay).
+const LISTS: [&str; 6] = [
+    "platforms",
+    "products",
+    "clients",
+    "audiences",
+    "tags",
+    "allow",
+];
+
+/// `key` of `/key/...` (unescaped), "" for the root.
+fn top_level_key(pointer: &str) -> &str {
+    pointer.split('/').nth(1).unwrap_or("")
+}
+
+/// `(list, index)` of `/list/index/...`.
+fn list_item(pointer: &str) -> Option<(&str, usize)> {
+    let mut segments = pointer.split('/').skip(1);
+    let list = segments.next()?;
+    let index = segments.next()?.parse().ok()?;
+    Some((list, index))
+}
+
+/// Platform names as people type them (`LinkedIn`, `twitter`) rewritten as
+/// their ids before the schema sees them.
+fn canonical_platforms(value: &mut serde_json::Value) {
+    let items = value.get_mut("platforms").and_then(|p| p.as_array_mut());
+    for item in items.into_iter().flatten() {
+        if let Some(platform) = item.as_str().and_then(Platform::from_name) {
+            *item = serde_json::Value::String(platform.id().to_string());
+        }
+    }
+}
+
+/// Front matter YAML read as far as it can be: each top-level block (a key
+/// and its indented lines) that the reader rejects is blanked out (spaces,
+/// so every offset stays) and the rest read again.
+struct Recovered<'y> {
+    /// Every syntax error met, in the order met.
+    errors: Vec<yaml::SyntaxError>,
+    /// The readable rest; `None` if nothing could be read.
+    doc: Option<Document>,
+    /// The YAML with the unreadable blocks blanked (copied only then).
+    text: std::borrow::Cow<'y, str>,
+    /// Byte ranges of the blanked blocks.
+    unreadable: Vec<Range<usize>>,
+    /// The keys of the blanked blocks.
+    broken_keys: Vec<String>,
+}
+
+/// How many broken blocks are left out before giving up on the rest.
+const MAX_UNREADABLE_BLOCKS: usize = 16;
+
+impl<'y> Recovered<'y> {
+    fn read(yaml: &'y str) -> Recovered<'y> {
+        let mut out = Recovered {
+            errors: Vec::new(),
+            doc: None,
+            text: std::borrow::Cow::Borrowed(yaml),
+            unreadable: Vec::new(),
+            broken_keys: Vec::new(),
+        };
+        for _ in 0..=MAX_UNREADABLE_BLOCKS {
+            let error = match yaml::parse(&out.text) {
+                Ok(doc) => {
+                    out.doc = Some(doc);
+                    return out;
+                }
+                Err(error) => error,
+            };
+            // A file over the parser's limits is hostile: nothing of it is read.
+            let over_limits = error.message.contains("safety limits");
+            let block = top_level_block(&out.text, error.line).filter(|_| !over_limits);
+            let Some((mut range, mut key)) = block else {
+                out.errors.push(error);
+                return out;
+            };
+            // An error in an earlier block than the one just blanked (an
+            // unclosed `[` shows up on the next key's line first): that one
+            // was blanked for this one's mistake, so it comes back.
+            if out
+                .unreadable
+                .last()
+                .is_some_and(|last| range.start < last.start)
+            {
+                let last = out.unreadable.pop().expect("checked");
+                out.text.to_mut().replace_range(last.clone(), &yaml[last]);
+                out.errors.pop();
+                out.broken_keys.pop();
+                match top_level_block(&out.text, error.line) {
+                    Some(block) => (range, key) = block,
+                    None => {
+                        out.errors.push(error);
+                        return out;
+                    }
+                }
+            }
+            out.errors.push(error);
+            let blanked = blank(&out.text[range.clone()]);
+            out.text.to_mut().replace_range(range.clone(), &blanked);
+            out.unreadable.push(range);
+            out.broken_keys.push(key);
+        }
+        out
+    }
+}
+
+/// `text` as spaces (as many bytes as each character took) and its line
+/// breaks: nothing to read, every offset where it was.
+fn blank(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let fill = if c == '\n' { '\n' } else { ' ' };
+        out.extend(std::iter::repeat_n(fill, c.len_utf8()));
+    }
+    out
+}
+
+/// The byte range and key of the top-level block holding 1-based `line`:
+/// from the last line at or before it that starts in column 1 (not a
+/// comment) to the next such line. `None` if there is no such block or it
+/// is already blank.
+fn top_level_block(text: &str, line: usize) -> Option<(Range<usize>, String)> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    let mut line_count = 0;
+    for l in text.split_inclusive('\n') {
+        if l.starts_with(|c: char| !c.is_whitespace() && c != '#') {
+            starts.push((line_count + 1, offset));
+        }
+        offset += l.len();
+        line_count += 1;
+    }
+    let line = line.min(line_count.max(1));
+    let i = starts.iter().rposition(|&(l, _)| l <= line)?;
+    let begin = starts[i].1;
+    let end = starts.get(i + 1).map_or(text.len(), |&(_, at)| at);
+    let first = text[begin..end].lines().next().unwrap_or("");
+    let key = first
+        .split_once(':')
+        .map_or(first, |(k, _)| k)
+        .trim()
+        .trim_matches(['"', '\''])
+        .to_string();
+    Some((begin..end, key))
+}
+
 impl Post {
     /// Parses a post. `path` is relative to the root; `bytes` its content.
     pub fn parse(path: String, bytes: Vec<u8>) -> Post {
@@ -515,17 +685,28 @@ impl Post {
         let Some((yaml_range, body_start, first_line)) = post.split_front_matter() else {
             return post;
         };
-        match yaml::parse(&post.text[yaml_range.clone()]) {
-            Err(e) => {
-                let offset = post.lines.offset(&post.text, first_line + e.line, e.column);
-                post.problem_at(
-                    "post.parse",
-                    offset..offset,
-                    &format!("the front matter is not valid YAML: {}", e.message),
-                    "Fix the YAML syntax; quote values that contain `: ` or start with a special character.",
-                );
-            }
-            Ok(doc) => post.apply_front_matter(doc, yaml_range, first_line, &schemas.post),
+        let yaml_text = post.text[yaml_range.clone()].to_string();
+        let recovered = Recovered::read(&yaml_text);
+        for e in &recovered.errors {
+            let offset = post.lines.offset(&post.text, first_line + e.line, e.column);
+            let (message, help) = yaml::explain_syntax_error(&e.message);
+            post.problem_at(
+                "post.parse",
+                offset..offset,
+                &format!("the front matter is not valid YAML: {message}"),
+                &help,
+            );
+        }
+        if let Some(doc) = recovered.doc {
+            post.broken_keys = recovered.broken_keys;
+            post.apply_front_matter(
+                doc,
+                &recovered.text,
+                recovered.unreadable,
+                yaml_range,
+                first_line,
+                &schemas.post,
+            );
         }
         post.parse_body(body_start);
         post
@@ -538,6 +719,8 @@ impl Post {
             lines: LineIndex::new(&text),
             id,
             front: None,
+            broken_keys: Vec::new(),
+            kept_items: Vec::new(),
             front_doc: None,
             headings: Vec::new(),
             sections: Vec::new(),
@@ -581,45 +764,114 @@ impl Post {
 
     fn apply_front_matter(
         &mut self,
-        doc: Document,
+        mut doc: Document,
+        yaml: &str,
+        unreadable: Vec<Range<usize>>,
         yaml_range: Range<usize>,
         first_line: usize,
         schema: &schema::Compiled,
     ) {
         let start = yaml_range.start;
-        let violations = schema.validate(&doc);
+        canonical_platforms(&mut doc.value);
+        let violations = schema.validate_source(&doc, yaml);
+        // Copied only when something is left out or filled in.
+        let mut value = std::borrow::Cow::Borrowed(&doc.value);
+        let mut dropped_items: Vec<(String, usize)> = Vec::new();
         for v in &violations {
+            // A key the YAML reader already could not read is reported once.
+            let key = top_level_key(&v.pointer);
+            if v.message.starts_with("missing required key")
+                && self.broken_keys.iter().any(|k| k == key)
+            {
+                continue;
+            }
             let offset = self
                 .lines
                 .offset(&self.text, first_line + v.pos.line, v.pos.column);
             let end = v.pos.bytes.map_or(offset, |(a, b)| offset + (b - a));
-            let help = if v.message.starts_with("unknown key") {
-                "Remove the key or fix its spelling; the post schema is schemas/post.schema.json."
-            } else if v.message.starts_with("missing required key") {
-                "Add the missing key; the post schema is schemas/post.schema.json."
-            } else {
-                "Fix the value; the post schema is schemas/post.schema.json."
-            };
-            self.problem_at("post.schema", offset..end, &v.message, help);
-        }
-        if violations.is_empty() {
-            match FrontMatter::deserialize(&doc.value) {
-                Ok(fm) => {
-                    if let Some(id) = &fm.id {
-                        self.id = id.clone();
-                    }
-                    self.front = Some(fm);
+            let platform = list_item(&v.pointer)
+                .filter(|(list, _)| *list == "platforms")
+                .and_then(|_| doc.value.pointer(&v.pointer)?.as_str());
+            match platform {
+                // A name no platform goes by (`Twiter`): say the nearest.
+                Some(name) => {
+                    let message = format!("`platforms` lists an {}", Platform::unknown(name));
+                    let help = "Write a platform id: linkedin, x, facebook, instagram, threads, bluesky or mastodon (any case; `twitter` means x).";
+                    self.problem_at("post.schema", offset..end, &message, help);
                 }
-                Err(e) => self.problem_at(
-                    "post.schema",
-                    0..0,
-                    &format!("the front matter does not fit the tool's model: {e}"),
-                    "This is a bug in the tool (schema and types disagree); please report it.",
-                ),
+                _ => self.problem_at("post.schema", offset..end, &v.message, &v.help),
+            }
+            match list_item(&v.pointer) {
+                Some((list, i)) if LISTS.contains(&list) => {
+                    dropped_items.push((list.to_string(), i))
+                }
+                _ => {
+                    if value.get(key).is_some()
+                        && let Some(map) = value.to_mut().as_object_mut()
+                    {
+                        map.remove(key);
+                    }
+                }
+            }
+            if !key.is_empty() && !self.broken_keys.iter().any(|k| k == key) {
+                self.broken_keys.push(key.to_string());
             }
         }
-        let yaml = &self.text[yaml_range];
-        self.front_doc = Some(FrontDoc::new(&doc, yaml, start, first_line));
+        // Items last first, so that earlier indices stay right.
+        dropped_items.sort_unstable_by(|a, b| b.cmp(a));
+        dropped_items.dedup();
+        for (list, i) in dropped_items {
+            if let Some(items) = value.to_mut().get_mut(&list).and_then(|l| l.as_array_mut())
+                && i < items.len()
+            {
+                let kept = match self.kept_items.iter().position(|(l, _)| *l == list) {
+                    Some(k) => &mut self.kept_items[k].1,
+                    None => {
+                        self.kept_items
+                            .push((list.clone(), (0..items.len()).collect()));
+                        &mut self.kept_items.last_mut().expect("just pushed").1
+                    }
+                };
+                items.remove(i);
+                kept.remove(i);
+            }
+        }
+        for (key, fallback) in [
+            ("title", serde_json::json!("")),
+            ("author", serde_json::json!("")),
+            ("status", serde_json::json!("draft")),
+            ("platforms", serde_json::json!([])),
+            ("publish_at", serde_json::json!("")),
+        ] {
+            if value.is_object()
+                && value.get(key).is_none()
+                && let Some(map) = value.to_mut().as_object_mut()
+            {
+                map.insert(key.to_string(), fallback);
+            }
+        }
+        match FrontMatter::deserialize(value.as_ref()) {
+            Ok(fm) => {
+                if let Some(id) = &fm.id {
+                    self.id = id.clone();
+                }
+                self.front = Some(fm);
+            }
+            Err(e) => self.problem_at(
+                "post.schema",
+                0..0,
+                &format!("the front matter does not fit the tool's model: {e}"),
+                "This is a bug in the tool (schema and types disagree); please report it.",
+            ),
+        }
+        self.front_doc = Some(FrontDoc::new(&doc, yaml, unreadable, start, first_line));
+    }
+
+    /// Whether the front matter's top-level `key` was broken (left out, or
+    /// a list with an item left out): rules that compare a post with what
+    /// it declares there do not guess.
+    pub fn front_key_broken(&self, key: &str) -> bool {
+        self.broken_keys.iter().any(|k| k == key)
     }
 
     fn parse_body(&mut self, body_start: usize) {
@@ -638,13 +890,19 @@ impl Post {
                 Event::End(TagEnd::Heading(_)) => {
                     if let Some((level, start, text)) = current.take() {
                         let text = text.trim().to_string();
-                        let platform = (level == HeadingLevel::H2)
-                            .then(|| Platform::from_id(&text))
-                            .flatten();
-                        if let Some(platform) = platform {
+                        // Every level-2 heading ends the copy before it: one
+                        // that names no platform starts copy that belongs to
+                        // none (still read, shared on no network), never
+                        // another platform's.
+                        if level == HeadingLevel::H2 {
                             sections.push(self.section(section_platform, section_start..start));
-                            section_platform = Some(platform);
-                            section_start = range.end;
+                            section_platform = Platform::from_name(&text);
+                            // A platform's heading is only its name; any other
+                            // heading's words are read with its copy.
+                            section_start = match section_platform {
+                                Some(_) => range.end,
+                                None => start,
+                            };
                         }
                         let end = start + self.text[start..range.end].trim_end().len();
                         self.headings.push(Heading {
@@ -735,6 +993,11 @@ impl Post {
                 let at = front.start + range.start;
                 let text = self.text[at..front.start + range.end].to_string();
                 units.push(TextUnit::verbatim(Field::Comment, text, at));
+            }
+            for range in &front.unreadable {
+                let at = front.start + range.start;
+                let text = self.text[at..front.start + range.end].to_string();
+                units.push(TextUnit::verbatim(Field::Unreadable, text, at));
             }
         }
         units.extend(self.text_units());
@@ -836,10 +1099,23 @@ impl Post {
         images
     }
 
-    /// File byte range of the front matter value (or key) at `pointer`.
+    /// File byte range of the front matter value (or key) at `pointer`
+    /// (a pointer into `front`: list items are counted as `front` has them).
     pub fn front_range(&self, pointer: &str, key: bool) -> Range<usize> {
         let Some(front) = &self.front_doc else {
             return 0..0;
+        };
+        let in_file;
+        let pointer = match list_item(pointer).and_then(|(list, i)| {
+            let (_, kept) = self.kept_items.iter().find(|(l, _)| l == list)?;
+            Some((list, i, *kept.get(i)?))
+        }) {
+            Some((list, i, original)) => {
+                let rest = &pointer[1 + list.len() + 1 + i.to_string().len()..];
+                in_file = format!("/{list}/{original}{rest}");
+                in_file.as_str()
+            }
+            None => pointer,
         };
         let pos = if key {
             front.positions.key_pos(pointer)
@@ -963,7 +1239,13 @@ mod tests {
         ];
         for (bytes, message, line) in cases {
             let post = Post::parse("p.md".into(), bytes.to_vec());
-            assert_eq!(post.problems.len(), 1, "{message}");
+            // The keys that could be read are judged too (here: missing).
+            let parse: Vec<&Finding> = post
+                .problems
+                .iter()
+                .filter(|p| p.rule == "post.parse")
+                .collect();
+            assert_eq!(parse.len(), 1, "{message}");
             assert!(
                 post.problems[0].message.contains(message),
                 "{:?}",
@@ -987,5 +1269,61 @@ mod tests {
             (4, 1)
         );
         assert!(post.problems[0].message.contains("unknown key `colour`"));
+    }
+
+    #[test]
+    fn one_broken_key_keeps_the_others() {
+        let text = POST.replace(
+            "tags: [one, 'two']\n",
+            "products: [widget-pro, Widget_Pro]\nimage: media/x.png\n",
+        );
+        let post = Post::parse("p.md".into(), text.into_bytes());
+        let front = post.front.as_ref().expect("the valid keys are kept");
+        assert_eq!(front.products, ["widget-pro"]);
+        assert_eq!(front.platforms, [Platform::X, Platform::Linkedin]);
+        assert!(front.image.is_none());
+        assert!(post.front_key_broken("image") && post.front_key_broken("products"));
+        assert!(!post.front_key_broken("platforms"));
+        assert_eq!(post.problems.len(), 2, "{:?}", post.problems);
+        // `front`'s item 0 is the file's item 0; a left-out item shifts none.
+        assert_eq!(
+            &post.text[post.front_range("/products/0", false)],
+            "widget-pro"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_block_is_left_out_and_still_scanned() {
+        let text = POST.replace("tags: [one, 'two']\n", "image:\n\tpath: media/falcon.png\n");
+        let post = Post::parse("p.md".into(), text.into_bytes());
+        assert_eq!(post.problems.len(), 1, "{:?}", post.problems);
+        assert!(post.problems[0].message.contains("a tab is used to indent"));
+        assert_eq!(
+            post.problems[0].help,
+            "Use spaces, not a tab, to indent (two spaces a level)."
+        );
+        assert_eq!(post.front.as_ref().unwrap().platforms.len(), 2);
+        let units = post.scanned_units();
+        let unread = units.iter().find(|u| u.field == Field::Unreadable).unwrap();
+        assert!(unread.text.contains("falcon"));
+        assert_eq!(&post.text[unread.file_range(0, 6)], "image:");
+    }
+
+    #[test]
+    fn platform_names_forgive_and_unknown_headings_fold_into_nothing() {
+        let text = "---\ntitle: T\nauthor: a\nstatus: draft\nplatforms: [X, LinkedIn]\npublish_at: 2026-12-01\n---\nDefault.\n\n## Twitter\nShort.\n\n## Linkdin\nLong.\n";
+        let post = Post::parse("p.md".into(), text.as_bytes().to_vec());
+        assert!(post.problems.is_empty(), "{:?}", post.problems);
+        let front = post.front.as_ref().unwrap();
+        assert_eq!(front.platforms, [Platform::X, Platform::Linkedin]);
+        assert_eq!(post.copy(post.copy_for(Platform::X).unwrap()), "Short.");
+        // `## Linkdin` names no platform: LinkedIn shares the default copy,
+        // and the misnamed section is nobody's.
+        assert_eq!(
+            post.copy(post.copy_for(Platform::Linkedin).unwrap()),
+            "Default."
+        );
+        assert_eq!(post.copy(&post.sections[2]), "## Linkdin\nLong.");
+        assert_eq!(post.sections[2].platform, None);
     }
 }

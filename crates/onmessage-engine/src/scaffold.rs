@@ -5,7 +5,9 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::calendar::Calendar;
 use crate::platform::Platform;
+use crate::time::show;
 
 pub struct NewPost<'a> {
     pub title: &'a str,
@@ -83,6 +85,61 @@ pub fn render(post: &NewPost, tz: &TimeZone) -> String {
         ));
     }
     text
+}
+
+/// What keeps `new` from writing `post`, in plain words, each with its
+/// fix: products the calendar does not know or that are not announced by
+/// `publish_at`, audiences that are not ids, a `publish_at` before `now`.
+/// Empty: the file may be written.
+pub fn problems(post: &NewPost, calendar: &Calendar, now: Timestamp, tz: &TimeZone) -> Vec<String> {
+    let mut problems = Vec::new();
+    let at = show(post.publish_at, tz);
+    if post.publish_at < now {
+        problems.push(format!(
+            "--publish-at {at} is in the past (it is now {}); choose a later moment",
+            show(now, tz)
+        ));
+    }
+    for id in post.products {
+        let Some(product) = calendar.product(id) else {
+            let known: Vec<&str> = calendar.products.iter().map(|p| p.id.as_str()).collect();
+            problems.push(match crate::suggest::closest(id, known.iter().copied()) {
+                Some(near) => format!("unknown product `{id}`; did you mean `{near}`?"),
+                None => format!(
+                    "unknown product `{id}`; the calendar has: {}",
+                    known.join(", ")
+                ),
+            });
+            continue;
+        };
+        match product.announce_at {
+            None => problems.push(format!(
+                "product `{id}` has no announcement date in policies/calendar.yaml, so no post about it can be scheduled; leave out --product {id}, or ask the policy owners for its announce_at"
+            )),
+            Some(announce) if announce > post.publish_at => problems.push(format!(
+                "--publish-at {at} is before `{id}` is announced ({}); write --publish-at {} or later",
+                show(announce, tz),
+                announce.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z")
+            )),
+            Some(_) => {}
+        }
+    }
+    for audience in post.audiences {
+        let id = audience.to_lowercase().replace([' ', '_'], "-");
+        let is_id = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if !is_id(audience) {
+            problems.push(if is_id(&id) {
+                format!("audience `{audience}` is not an id; write `{id}`")
+            } else {
+                format!("audience `{audience}` is not an id: ids are lower-case letters, digits and hyphens")
+            });
+        }
+    }
+    problems
 }
 
 /// A YAML double-quoted string.

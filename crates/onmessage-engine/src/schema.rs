@@ -108,12 +108,14 @@ pub fn embedded() -> &'static Schemas {
     })
 }
 
-/// One schema violation, positioned in the YAML source.
+/// One schema violation, positioned in the YAML source, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub pointer: String,
     pub pos: Pos,
     pub message: String,
+    /// The fix, written out.
+    pub help: String,
 }
 
 /// Validates a plain JSON value (no positions), for the report.
@@ -135,31 +137,82 @@ pub fn validate(schema: Schema, doc: &Document) -> Vec<Violation> {
 impl Compiled {
     /// Validates a YAML document; violations come in document order.
     pub fn validate(&self, doc: &Document) -> Vec<Violation> {
-        validate_with(self, doc)
+        validate_with(self, doc, None)
+    }
+
+    /// [`Compiled::validate`], with the YAML text `doc` was read from, so
+    /// that a value YAML read as a boolean or number can be quoted back as
+    /// it was written.
+    pub fn validate_source(&self, doc: &Document, yaml: &str) -> Vec<Violation> {
+        validate_with(self, doc, Some(yaml))
     }
 }
 
-fn validate_with(compiled: &Compiled, doc: &Document) -> Vec<Violation> {
+/// The accepted forms of a date, with examples (for messages).
+pub const DATE_FORMS: &str = "a date-time with its offset, such as 2026-12-08T16:00:00Z or 2026-12-08T11:00:00-05:00, or a bare date, such as 2026-12-08 (midnight in the company's time zone)";
+
+fn validate_with(compiled: &Compiled, doc: &Document, yaml: Option<&str>) -> Vec<Violation> {
     let root = &compiled.root;
     let mut out: Vec<Violation> = Vec::new();
+    let schema_file = root
+        .get("$id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.rsplit('/').next())
+        .map_or_else(
+            || "the schema".to_string(),
+            |name| format!("schemas/{name}"),
+        );
     for error in compiled.validator.iter_errors(&doc.value) {
         let pointer = error.instance_path().as_str().to_string();
-        let (pointer, pos, message) = match error.kind() {
+        let instance = error.instance();
+        let name = field_name(&pointer);
+        let key = last_key(&pointer);
+        let written = doc
+            .value_pos(&pointer)
+            .bytes
+            .zip(yaml)
+            .and_then(|((a, b), yaml)| yaml.get(a..b))
+            .map(str::to_string);
+        let (pointer, pos, message, help) = match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let key = unexpected.first().cloned().unwrap_or_default();
                 let key_pointer = format!("{pointer}/{}", crate::yaml::pointer_segment(&key));
                 let allowed = property_names(root, &pointer);
-                let message = format!(
-                    "unknown key `{key}`; expected one of: {}",
-                    allowed.join(", ")
-                );
-                (key_pointer.clone(), doc.key_pos(&key_pointer), message)
+                let near = crate::suggest::closest(&key, allowed.iter().map(String::as_str));
+                let message = match near {
+                    Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
+                    None => format!(
+                        "unknown key `{key}`; expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                };
+                let help = match near {
+                    Some(near) => format!("Rename `{key}` to `{near}`."),
+                    None => format!(
+                        "Remove `{key}`, or fix its spelling; {schema_file} lists the keys."
+                    ),
+                };
+                (
+                    key_pointer.clone(),
+                    doc.key_pos(&key_pointer),
+                    message,
+                    help,
+                )
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 let what = describe(root, &format!("{pointer}/{name}"));
                 let message = format!("missing required key `{name}`{what}");
-                (pointer.clone(), doc.value_pos(&pointer), message)
+                let help = format!(
+                    "Add `{name}: {}`.",
+                    example(root, &format!("{pointer}/{name}"), None)
+                );
+                (
+                    format!("{pointer}/{name}"),
+                    doc.value_pos(&pointer),
+                    message,
+                    help,
+                )
             }
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options
@@ -170,42 +223,93 @@ fn validate_with(compiled: &Compiled, doc: &Document) -> Vec<Violation> {
                             .collect()
                     })
                     .unwrap_or_default();
-                let message = format!(
-                    "{} `{}` is not allowed; expected one of: {}",
-                    field_name(&pointer),
-                    show(error.instance()),
-                    options.join(", ")
-                );
-                (pointer.clone(), doc.value_pos(&pointer), message)
+                let shown = show(instance);
+                let near = crate::suggest::closest(&shown, options.iter().map(String::as_str));
+                let message = match near {
+                    Some(near) => {
+                        format!("{name} `{shown}` is not allowed; did you mean `{near}`?")
+                    }
+                    None => format!(
+                        "{name} `{shown}` is not allowed; expected one of: {}",
+                        options.join(", ")
+                    ),
+                };
+                let help = match near {
+                    Some(near) => format!("Write `{near}`."),
+                    None => format!("Write one of: {}.", options.join(", ")),
+                };
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
             }
-            ValidationErrorKind::AnyOf { .. } if is_date_field(root, &pointer) => {
-                // The format's own description says what to write, not the field's purpose.
-                let what = subschema(root, &pointer)
-                    .and_then(|s| s.get("description"))
-                    .and_then(Value::as_str)
-                    .map(|d| format!(" (expected: {d})"))
-                    .unwrap_or_default();
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::Format { .. }
+                if is_date_field(root, &pointer) =>
+            {
+                let message = format!("{name} `{}` is not a date or date-time", show(instance));
+                let help = format!("Write {DATE_FORMS}.");
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::Type { .. }
+            | ValidationErrorKind::OneOfNotValid { .. }
+            | ValidationErrorKind::AnyOf { .. }
+                if matches!(instance.as_ref(), Value::Bool(_) | Value::Number(_))
+                    && written.is_some()
+                    && accepts_text(root, &pointer) =>
+            {
+                let written = written.as_deref().unwrap_or_default();
                 let message = format!(
-                    "{} `{}` is not a valid date or date-time{what}",
-                    field_name(&pointer),
-                    show(error.instance())
+                    "{name} `{written}` reads as {}, not as text",
+                    yaml_reading(instance)
                 );
-                (pointer.clone(), doc.value_pos(&pointer), message)
+                let help = format!("Quote it: '{written}'.");
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::Type { .. } => {
+                let (message, help) =
+                    wrong_type(root, &pointer, &name, &key, instance, written.as_deref());
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::Pattern { .. } => {
+                let shown = show(instance);
+                let fixed = as_id(&shown);
+                let message = format!(
+                    "{name} `{shown}` is not an id: ids are lower-case letters, digits and hyphens"
+                );
+                let help = if fixed.is_empty() {
+                    "Write an id such as widget-pro.".to_string()
+                } else {
+                    format!("Write `{fixed}`.")
+                };
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::MinItems { .. } => {
+                let message = format!("{name} is empty; it needs at least one entry");
+                let help = format!("Write it as {key}: {}.", example(root, &pointer, None));
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::MinLength { .. } => {
+                let message = format!("{name} is empty");
+                let help = format!("Write a value: {key}: {}.", example(root, &pointer, None));
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
+            }
+            ValidationErrorKind::UniqueItems => {
+                let message = format!("{name} lists the same entry twice");
+                let help = "Keep each entry once.".to_string();
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
             }
             _ => {
                 let what = describe(root, &pointer);
                 let message = format!(
-                    "{} {}{what}",
-                    field_name(&pointer),
-                    plain_message(&error.to_string(), error.instance())
+                    "{name} {}{what}",
+                    plain_message(&error.to_string(), instance)
                 );
-                (pointer.clone(), doc.value_pos(&pointer), message)
+                let help = format!("Fix the value; {schema_file} describes it.");
+                (pointer.clone(), doc.value_pos(&pointer), message, help)
             }
         };
         let violation = Violation {
             pointer,
             pos,
             message,
+            help,
         };
         if !out.contains(&violation) {
             out.push(violation);
@@ -213,6 +317,166 @@ fn validate_with(compiled: &Compiled, doc: &Document) -> Vec<Violation> {
     }
     out.sort_by_key(|v| (v.pos.line, v.pos.column));
     out
+}
+
+/// Whether the value at `pointer` may be a string (its type, or one of its
+/// `oneOf` / `anyOf` alternatives).
+fn accepts_text(root: &Value, pointer: &str) -> bool {
+    let Some(node) = subschema(root, pointer) else {
+        return false;
+    };
+    let is_text =
+        |n: &Value| resolve(root, n).get("type").and_then(Value::as_str) == Some("string");
+    is_text(node)
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            node.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|alternatives| alternatives.iter().any(is_text))
+        })
+}
+
+/// The key a pointer ends in, or the list an item belongs to.
+fn last_key(pointer: &str) -> String {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let key = segments
+        .iter()
+        .rev()
+        .find(|s| s.parse::<usize>().is_err())
+        .copied()
+        .unwrap_or("");
+    key.replace("~1", "/").replace("~0", "~")
+}
+
+/// `text` made into an id: lower case, runs of anything else one hyphen.
+fn as_id(text: &str) -> String {
+    let mut id = String::new();
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            id.push(c);
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_string()
+}
+
+/// What YAML made of a value, when it is not what the writer meant.
+fn yaml_reading(instance: &Value) -> &'static str {
+    match instance {
+        Value::Bool(_) => "a yes/no value (YAML reads yes, no, on, off, true and false so)",
+        Value::Number(_) => "a number",
+        Value::Null => "nothing (an empty value)",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping (`key: value` pairs)",
+        Value::String(_) => "text",
+    }
+}
+
+/// The message and help for a value of the wrong type, the fix written out.
+fn wrong_type(
+    root: &Value,
+    pointer: &str,
+    name: &str,
+    key: &str,
+    instance: &Value,
+    written: Option<&str>,
+) -> (String, String) {
+    let expected = subschema(root, pointer)
+        .and_then(|s| s.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let scalar = match instance {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => {
+            Some(written.map_or(instance.to_string(), str::to_string))
+        }
+        _ => None,
+    };
+    match expected {
+        "array" => {
+            let item_pointer = format!("{pointer}/0");
+            let item = match subschema(root, &item_pointer).and_then(|i| i.get("type")) {
+                Some(t) if t == "object" => example(root, &item_pointer, scalar.as_deref()),
+                _ => scalar.unwrap_or_else(|| example_item(root, pointer)),
+            };
+            (
+                format!("{name} must be a list: write it as {key}: [{item}]"),
+                "A list is written in brackets, [a, b], or one `- item` a line.".to_string(),
+            )
+        }
+        "object" => {
+            let shape = example(root, pointer, scalar.as_deref());
+            (
+                format!("{name} must be a mapping, not {}", yaml_reading(instance)),
+                format!("Write it as {key}: {shape}."),
+            )
+        }
+        // (A yes/no value or number YAML read for text is told above.)
+        "string" => (
+            format!("{name} must be text, not {}", yaml_reading(instance)),
+            format!("Write it as {key}: \"…\"."),
+        ),
+        _ => (
+            format!(
+                "{name} is {}, which is not what it takes",
+                yaml_reading(instance)
+            ),
+            format!("Write it as {key}: {}.", example(root, pointer, None)),
+        ),
+    }
+}
+
+/// An example value for the property at `pointer`: a mapping with its
+/// properties (the first one `first` when given), a list with one item,
+/// or a placeholder.
+fn example(root: &Value, pointer: &str, first: Option<&str>) -> String {
+    let Some(node) = subschema(root, pointer) else {
+        return "…".to_string();
+    };
+    match node.get("type").and_then(Value::as_str) {
+        Some("object") => {
+            let mut names = property_names(root, pointer);
+            // Required keys first, as people write them.
+            let required: Vec<&str> = node
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            names.sort_by_key(|n| required.iter().position(|r| r == n).unwrap_or(usize::MAX));
+            let fields: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| match (i, first) {
+                    (0, Some(first)) => format!("{n}: {first}"),
+                    _ => format!("{n}: …"),
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Some("array") => format!("[{}]", example_item(root, pointer)),
+        _ => match node
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
+            Some(first) => show(first),
+            None if is_date_field(root, pointer) => "2026-12-08T16:00:00Z".to_string(),
+            None => "…".to_string(),
+        },
+    }
+}
+
+/// An example item of the list at `pointer`: the first value its item
+/// schema lists (in `enum`, or in an `anyOf` alternative's).
+fn example_item(root: &Value, pointer: &str) -> String {
+    let Some(item) = subschema(root, &format!("{pointer}/0")) else {
+        return "…".to_string();
+    };
+    let alternatives = item.get("anyOf").and_then(Value::as_array);
+    std::iter::once(item)
+        .chain(alternatives.into_iter().flatten())
+        .find_map(|s| s.get("enum")?.as_array()?.first())
+        .map_or_else(|| "…".to_string(), show)
 }
 
 /// Whether the property at `pointer` is a date-or-date-time (an `anyOf` of formats).

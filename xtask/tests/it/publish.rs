@@ -287,7 +287,7 @@ fn withheld_posts_are_named_with_their_reasons() {
         "withheld: `leaky-numbers` (content/posts/2027/leaky-numbers.md) is approved and due but was withheld:",
         "  confidential.financials (line 9): Company financial information stays inside the company: 'revenue' in the default copy",
         "  publish.image: image `media/anim.gif` cannot be published: GIF images are not supported",
-        "  publish.embargo: product `gizmo` (Gizmo) is not announced yet: announce_at is 2027-03-01T14:00:00Z",
+        "  publish.embargo: product `gizmo` (Gizmo) is not announced yet: announce_at is 2027-03-01 09:00-05:00 EST",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }

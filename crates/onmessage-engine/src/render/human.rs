@@ -194,13 +194,22 @@ fn finding_block(out: &mut String, f: &Finding, source: Option<&SourceFile>, sty
 /// Characters of a long line shown before and after the span.
 const CONTEXT_BEFORE: usize = 60;
 const CONTEXT_AFTER: usize = 100;
+/// Characters of a long span (a whole paragraph, or one running on to
+/// other lines) underlined before the line is cut with `…`.
+const SPAN_SHOWN: usize = 60;
 
 /// The line as displayed (tabs as spaces; a long line cut to a window around
-/// the span, marked with `…`), the display width before the span, and the
-/// width of the span (at least 1).
+/// the span, a long span cut after its first `SPAN_SHOWN` characters, each
+/// cut marked with `…`), the display width before the span, and the width
+/// of the underlined part of the span (at least 1).
 fn underline(line: &str, column: usize, end_column: usize) -> (String, usize, usize) {
     let first = column.saturating_sub(CONTEXT_BEFORE).max(1);
-    let last = end_column.max(column + 1) - 1 + CONTEXT_AFTER;
+    let span_end = end_column.max(column + 1);
+    let last = if span_end - column > SPAN_SHOWN {
+        column + SPAN_SHOWN - 1
+    } else {
+        span_end - 1 + CONTEXT_AFTER
+    };
     let mut shown = String::new();
     let (mut pad, mut marks) = (0, 0);
     if first > 1 {
@@ -240,14 +249,20 @@ pub fn render_error(message: &str, style: Style) -> String {
     )
 }
 
-/// Configuration errors: the check could not run.
-pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
+/// What the policy or calendar holds that is accepted but probably not
+/// meant, as warnings.
+pub fn render_config_warnings(warnings: &[ConfigError], style: Style) -> String {
+    config_problems(warnings, Severity::Warning, style)
+}
+
+/// Each problem with its file, line and column, and the line underlined.
+fn config_problems(problems: &[ConfigError], severity: Severity, style: Style) -> String {
     let mut out = String::new();
-    for e in errors {
+    for e in problems {
         let _ = writeln!(
             out,
             "{}{}",
-            style.severity(Severity::Error, "error"),
+            style.severity(severity, severity.as_str()),
             style.bold(&format!(": {}", e.message))
         );
         match e.position {
@@ -273,7 +288,7 @@ pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
                         "{gutter} {} {}{}",
                         style.frame("|"),
                         " ".repeat(pad),
-                        style.severity(Severity::Error, "^")
+                        style.severity(severity, "^")
                     );
                 }
             }
@@ -283,6 +298,12 @@ pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// Configuration errors: the check could not run.
+pub fn render_config_errors(errors: &[ConfigError], style: Style) -> String {
+    let mut out = config_problems(errors, Severity::Error, style);
     let _ = writeln!(
         out,
         "{}: cannot run: {} {} in the policy or calendar",
@@ -310,5 +331,10 @@ mod tests {
         assert_eq!(shown.chars().count(), 1 + 60 + 6 + 100 + 1);
         assert_eq!((pad, marks), (61, 6));
         assert!(shown.starts_with('…') && shown.ends_with('…'));
+        // A long span: its first SPAN_SHOWN characters underlined, then `…`.
+        let paragraph = "word ".repeat(72);
+        let (shown, pad, marks) = underline(&paragraph, 1, 361);
+        assert_eq!((pad, marks), (0, SPAN_SHOWN));
+        assert_eq!(shown, format!("{}…", &paragraph[..SPAN_SHOWN]));
     }
 }

@@ -44,7 +44,7 @@ pub static BUILTINS: &[Builtin] = &[
     ---
     The copy people will share.
 
-The check reports a file that is not UTF-8, has no front matter, whose front matter never closes, or whose YAML does not parse, with the line of the problem. Nothing else in such a post can be checked until it is fixed. `cargo xtask new \"Title\"` writes a valid skeleton.",
+The check reports a file that is not UTF-8, has no front matter, whose front matter never closes, or whose YAML does not parse, with the line of the problem and the fix in plain words. A front matter block the YAML reader cannot read is left out (and still searched for names that must not leak); the other keys are read and judged. `cargo xtask new \"Title\"` writes a valid skeleton.",
         allowable: false,
     },
     Builtin {
@@ -62,7 +62,7 @@ Fix: shorten or split the post; keep images and other files under content/media/
         severity: Severity::Error,
         category: "post",
         summary: "The front matter does not follow schemas/post.schema.json",
-        explain: "Front matter keys and values are fixed by schemas/post.schema.json: required keys (title, author, status, platforms, publish_at), allowed values (status is draft, review or approved; platforms are linkedin, x, facebook, instagram, threads, bluesky, mastodon), and dates in RFC 3339 (2026-12-01T16:00:00Z) or as a bare date (2026-12-01, midnight in the company's time zone). Unknown keys are errors, so a misspelt `expires_on` cannot silently do nothing.
+        explain: "Front matter keys and values are fixed by schemas/post.schema.json: required keys (title, author, status, platforms, publish_at), allowed values (status is draft, review or approved; platforms are linkedin, x, facebook, instagram, threads, bluesky, mastodon, in any case, with twitter for x), and dates in RFC 3339 (2026-12-01T16:00:00Z) or as a bare date (2026-12-01, midnight in the company's time zone). Unknown keys are errors, so a misspelt `expires_on` cannot silently do nothing (the message suggests `expires_at`). A key that breaks the schema is left out and every other key is still judged: one mistake, one finding.
 
 Editors that understand JSON Schema (VS Code with the YAML extension) complete and check the keys as you type; the finding points at the key or value to fix.",
         allowable: false,

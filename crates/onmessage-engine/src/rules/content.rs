@@ -10,6 +10,7 @@ use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
 use crate::policy::Client;
 use crate::post::{Field, Post};
+use crate::time::show_written;
 
 /// Hits ordered by position, longest first where they start together, so
 /// that the sink keeps the longest of overlapping matches.
@@ -38,7 +39,11 @@ pub(super) fn products(
         if publish_at.is_some_and(|at| p.codename_is_public_at(&hit.spelling, at)) {
             continue;
         }
-        let help = match &p.announce_text {
+        let help = match p
+            .announce_text
+            .as_deref()
+            .map(|t| show_written(t, &ctx.policy.timezone))
+        {
             Some(at) => format!(
                 "Use the public name '{}', and only in posts scheduled at or after its announcement ({at})",
                 p.name
@@ -68,11 +73,14 @@ pub(super) fn products(
         let range = post.front_range(&format!("/products/{i}"), false);
         let Some(p) = ctx.calendar.product(id) else {
             let known: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+            let near = crate::suggest::did_you_mean(id, known.iter().copied());
             sink.push(
                 "post.unknown-product",
                 Severity::Error,
                 range,
-                format!("`products` lists `{id}`, which policies/calendar.yaml does not know"),
+                format!(
+                    "`products` lists `{id}`, which policies/calendar.yaml does not know{near}"
+                ),
                 format!(
                     "Use one of: {}; or ask the policy owners to add the product to the calendar",
                     known.join(", ")
@@ -96,13 +104,17 @@ pub(super) fn products(
         if declared.contains(&p.id) {
             continue;
         }
-        sink.push(
-            "product.undeclared",
-            Severity::Warning,
-            hit.range.clone(),
-            format!("'{}'{} names product {}, which `products` does not list", one_line(&hit.text), in_path(hit, post), p.id),
-            format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
-        );
+        // A broken `products` key is already an error: what it meant to
+        // declare is unknown, so the post is not told it declares nothing.
+        if !post.front_key_broken("products") {
+            sink.push(
+                "product.undeclared",
+                Severity::Warning,
+                hit.range.clone(),
+                format!("'{}'{} names product {}, which `products` does not list", one_line(&hit.text), in_path(hit, post), p.id),
+                format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
+            );
+        }
         if let Some(publish_at) = publish_at
             && !p.is_announced_at(publish_at)
         {
@@ -165,7 +177,8 @@ fn embargo_text(ctx: &Context, p: &Product, publish_at: Timestamp) -> (String, S
                 show_moment(at, ctx.policy)
             ),
             format!(
-                "Move publish_at to {text} or later, or leave {} out of this post",
+                "Move publish_at to {} or later, or leave {} out of this post",
+                show_written(text, &ctx.policy.timezone),
                 p.id
             ),
         ),
@@ -223,7 +236,10 @@ pub(super) fn clients(
                 "post.unknown-client",
                 Severity::Error,
                 range,
-                format!("`clients` lists `{id}`, which policies/policy.yaml does not know"),
+                format!(
+                    "`clients` lists `{id}`, which policies/policy.yaml does not know{}",
+                    crate::suggest::did_you_mean(id, known.iter().copied())
+                ),
                 format!("Use one of: {}; or ask the policy owners to record the client and its approval", known.join(", ")),
             );
             continue;
@@ -251,7 +267,8 @@ fn approval_problem(ctx: &Context, c: &Client, publish_at: Option<Timestamp>) ->
             let publish_at = publish_at?;
             (publish_at >= until).then(|| {
                 format!(
-                    "whose approval to be named publicly expired after {text}, before this post's publish_at ({})",
+                    "whose approval to be named publicly expired after {}, before this post's publish_at ({})",
+                    show_written(text, &ctx.policy.timezone),
                     show_moment(publish_at, ctx.policy)
                 )
             })

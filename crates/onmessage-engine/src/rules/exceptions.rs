@@ -21,13 +21,16 @@ pub(super) fn quiet_periods(
         .iter()
         .filter(|q| q.contains(publish_at))
     {
+        let tz = &ctx.policy.timezone;
         let when = format!(
             "quiet period '{}' ({} to {})",
-            period.name, period.start_text, period.end_text
+            period.name,
+            crate::time::show_written(&period.start_text, tz),
+            crate::time::show_written(&period.end_text, tz)
         );
         let help = format!(
             "Move publish_at after {} (the period's end), or remove what the finding points at",
-            period.end_text
+            crate::time::show_written(&period.end_text, tz)
         );
         if period.categories.iter().any(|c| c == ALL_CATEGORIES) {
             let range = post.front_range("/publish_at", false);
@@ -94,7 +97,11 @@ pub(super) fn allow(ctx: &Context, post: &Post, sink: &mut Sink) {
         let reason = entry.reason.as_deref().map(str::trim).unwrap_or("");
         let problem = match allowable {
             None => Some((
-                format!("`allow` names `{}`, which is not a rule", entry.rule),
+                format!(
+                    "`allow` names `{}`, which is not a rule{}",
+                    entry.rule,
+                    crate::suggest::did_you_mean(&entry.rule, super::rule_ids(ctx.policy))
+                ),
                 "Use a rule id from a finding, or list them with `cargo xtask explain`".to_string(),
             )),
             Some(false) => Some((

@@ -147,7 +147,10 @@ pub fn approval_edited(
                 },
             );
         match &base_front.approved_at {
-            Some(at) => format!(" by {who} on {at}"),
+            Some(at) => format!(
+                " by {who} on {}",
+                crate::time::show_written(at, &ctx.policy.timezone)
+            ),
             None => format!(" by {who}"),
         }
     });

@@ -70,6 +70,15 @@ impl Context<'_> {
     }
 }
 
+/// Every rule id a post or a command may name: the built-in rules', then
+/// the policy's.
+pub fn rule_ids(policy: &Policy) -> impl Iterator<Item = &str> {
+    builtin::BUILTINS
+        .iter()
+        .map(|b| b.id)
+        .chain(policy.rules.iter().map(|r| r.id.as_str()))
+}
+
 /// Evaluates every rule on one post. `images` holds what the loader found
 /// on disk for each image path the post uses. Findings are unsorted.
 pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>) -> Vec<Finding> {
@@ -188,7 +197,5 @@ impl Sink<'_> {
 
 /// Formats a moment for messages, in the policy's time zone.
 fn show_moment(at: Timestamp, policy: &Policy) -> String {
-    at.to_zoned_datetime(policy.timezone.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    crate::time::show(at, &policy.timezone)
 }

@@ -684,7 +684,7 @@ pub fn verify(ctx: &Context) -> Vec<crate::config::ConfigError> {
 
 /// A policy rule's scope, requirement, exceptions and examples in plain
 /// words, for `explain` (empty for a first-edition rule without examples).
-pub fn describe(rule: &Rule) -> String {
+pub fn describe(rule: &Rule, tz: &jiff::tz::TimeZone) -> String {
     let ids = |ids: &crate::policy::Ids, what: &str| match ids {
         crate::policy::Ids::Any => format!("it is about any {what}"),
         crate::policy::Ids::Some(list) => format!("it is about {}", list.join(" or ")),
@@ -735,10 +735,16 @@ pub fn describe(rule: &Rule) -> String {
         }
     }
     if let Some(from) = &rule.active_from {
-        scope.push(format!("from {} on", from.text));
+        scope.push(format!(
+            "from {} on",
+            crate::time::show_written(&from.text, tz)
+        ));
     }
     if let Some(until) = &rule.active_until {
-        scope.push(format!("until {} (not after)", until.text));
+        scope.push(format!(
+            "until {} (not after)",
+            crate::time::show_written(&until.text, tz)
+        ));
     }
     let mut out = String::new();
     if !scope.is_empty() {

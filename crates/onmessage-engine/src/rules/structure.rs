@@ -12,15 +12,27 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
     let mut seen: Vec<Platform> = Vec::new();
     for heading in &post.headings {
         let platform = (heading.level == HeadingLevel::H2)
-            .then(|| Platform::from_id(&heading.text))
+            .then(|| Platform::from_name(&heading.text))
             .flatten();
         let (message, help) = match platform {
-            None => match Platform::from_id(&heading.text) {
+            None => match Platform::from_name(&heading.text) {
                 Some(p) => {
                     let level = heading_level(heading.level);
                     (
                         format!("`{} {}` is a level-{level} heading; platform sections are level-2 headings (`## {}`)", "#".repeat(level), p.id(), p.id()),
                         format!("Write `## {}`", p.id()),
+                    )
+                }
+                None if heading.level == HeadingLevel::H2
+                    && let Some(near) = crate::suggest::closest(
+                        &heading.text,
+                        Platform::ALL.map(Platform::id).into_iter().chain(["twitter"]),
+                    ) =>
+                {
+                    let near = Platform::from_name(near).map_or(near, Platform::id);
+                    (
+                        format!("heading '{}' names no platform; did you mean `## {near}`?", heading.text),
+                        format!("Write `## {near}`; until then this section's copy is shared on no network"),
                     )
                 }
                 None => (
@@ -32,10 +44,16 @@ pub(super) fn headings(post: &Post, sink: &mut Sink) {
                 format!("a second `## {}` section; each platform has one", p.id()),
                 "Merge the two sections into one".to_string(),
             ),
-            Some(p) if post.front.is_some() && !targets.contains(&p) => (
+            Some(p)
+                if post.front.is_some()
+                    && !post.front_key_broken("platforms")
+                    && !targets.contains(&p) =>
+            {
+                (
                 format!("section `## {}` is for a platform this post does not list in `platforms`", p.id()),
-                format!("Add {} to `platforms`, or remove the section", p.id()),
-            ),
+                    format!("Add {} to `platforms`, or remove the section", p.id()),
+                )
+            }
             Some(p) => {
                 seen.push(p);
                 continue;

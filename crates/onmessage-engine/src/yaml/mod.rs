@@ -203,6 +203,91 @@ fn parse_general(text: &str) -> Result<Document, SyntaxError> {
     Ok(Document::new(value, nodes))
 }
 
+/// A syntax error's message in plain words, and the fix written out (the
+/// parser's own words when it is none of the common mistakes).
+pub fn explain_syntax_error(message: &str) -> (String, String) {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return (
+            format!("the key `{key}` is given twice"),
+            "Keep one of them.".to_string(),
+        );
+    }
+    const PLAIN: [(&str, &str, &str); 12] = [
+        (
+            "tab",
+            "a tab is used to indent",
+            "Use spaces, not a tab, to indent (two spaces a level).",
+        ),
+        (
+            "unclosed quote",
+            "a quoted value is not closed",
+            "End it with the quote it starts with; inside single quotes write '' for an apostrophe.",
+        ),
+        (
+            "unclosed bracket",
+            "a `[` list is not closed",
+            "End the list with `]` on its line: platforms: [linkedin, x].",
+        ),
+        (
+            "expected ',' or ']'",
+            "a `[` list is not closed",
+            "End the list with `]` on its line: platforms: [linkedin, x].",
+        ),
+        (
+            "expected ',' or '}'",
+            "a `{` mapping is not closed",
+            "End it with `}` on its line: image: {path: media/a.png, alt: \"…\"}.",
+        ),
+        (
+            "misplaced bracket",
+            "a bracket closes nothing",
+            "Remove the extra `]` or `}`.",
+        ),
+        (
+            "mapping values are not allowed",
+            "a value holds `: `, or a line is indented under a value",
+            "Quote a value that contains `: ` (reason: \"it's: fine\"); indent a line only under a key that ends with `:`.",
+        ),
+        (
+            "did not find expected key",
+            "the indentation does not line up",
+            "Indent the keys of one mapping by the same number of spaces.",
+        ),
+        (
+            "expected '-' indicator",
+            "the indentation does not line up",
+            "Start every item of a list with `- ` at the same indentation.",
+        ),
+        (
+            "trailing content after",
+            "text follows a closing quote",
+            "Put the whole value inside the quotes.",
+        ),
+        (
+            "unknown anchor",
+            "a value starts with `*`, which YAML reads as a reference",
+            "Quote the value: '*…'.",
+        ),
+        (
+            "unexpected character",
+            "a value starts with a character YAML reserves (@, `, % or |)",
+            "Quote the value: '@…'.",
+        ),
+    ];
+    match PLAIN.iter().find(|(needle, _, _)| message.contains(needle)) {
+        Some((_, plain, help)) => (plain.to_string(), help.to_string()),
+        None if message.contains("multiple YAML documents") => (
+            "the file holds more than one YAML document (a `---` line)".to_string(),
+            "Remove the `---` line; one file is one document.".to_string(),
+        ),
+        None => (
+            message.to_string(),
+            "Fix the YAML syntax; quote values that contain `: ` or start with a special character.".to_string(),
+        ),
+    }
+}
+
 /// The parser's message without its snippet and without its own "at line N,
 /// column M" (which counts from the start of the YAML, not of the file; the
 /// caller reports the position).
@@ -448,5 +533,35 @@ mod tests {
             (budget.max_nodes, budget.max_depth),
             (BUDGET_NODES, BUDGET_DEPTH)
         );
+    }
+
+    #[test]
+    fn common_mistakes_are_told_in_plain_words() {
+        let cases = [
+            ("title: a\n\tb: c\n", "a tab is used to indent"),
+            ("title: \"abc\nb: 1\n", "a quoted value is not closed"),
+            ("title: {a: 1\nb: 1\n", "a `{` mapping is not closed"),
+            ("title: [a, b]]\n", "a bracket closes nothing"),
+            (
+                "title: a: b\n",
+                "a value holds `: `, or a line is indented under a value",
+            ),
+            ("title: a\ntitle: b\n", "the key `title` is given twice"),
+            ("a:\n  b: 1\n c: 2\n", "the indentation does not line up"),
+            ("title: \"a\" b\n", "text follows a closing quote"),
+            (
+                "title: @me\n",
+                "a value starts with a character YAML reserves (@, `, % or |)",
+            ),
+        ];
+        for (yaml, plain) in cases {
+            let err = parse(yaml).unwrap_err();
+            assert_eq!(
+                explain_syntax_error(&err.message).0,
+                plain,
+                "{yaml:?}: {}",
+                err.message
+            );
+        }
     }
 }
