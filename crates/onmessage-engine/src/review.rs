@@ -14,7 +14,7 @@ use crate::config::{CALENDAR_PATH, POLICY_PATH};
 use crate::eligibility::{self, Verdict};
 use crate::finding::{Finding, Severity};
 use crate::post::Post;
-use crate::rules::{Context, history};
+use crate::rules::history;
 use crate::time::{DayBound, parse_moment};
 
 /// A line a branch commit added.
@@ -130,11 +130,7 @@ pub fn review(
     }
 
     let setup = &checked.setup;
-    let ctx = Context {
-        policy: &setup.policy,
-        calendar: &setup.calendar,
-        matcher: &setup.matcher,
-    };
+    let ctx = setup.context();
     let posts = &checked.posts;
     let still_present = |path: &str, text: &str| {
         posts

@@ -285,7 +285,7 @@ pub(super) fn policy_rules(
     post: &Post,
     view: &View,
     hits: &[Hit],
-    publish_at: Option<Timestamp>,
+    at: Option<Timestamp>,
     sink: &mut Sink,
 ) {
     let policy = ctx.policy;
@@ -315,7 +315,7 @@ pub(super) fn policy_rules(
         {
             continue;
         }
-        if !is_active(rule, ctx.calendar, publish_at) {
+        if !is_active(rule, ctx.calendar, at) {
             continue;
         }
         if let Some(when) = &rule.when
