@@ -478,6 +478,8 @@ impl Rule {
 
 #[derive(Debug)]
 pub struct Policy {
+    /// The file as data, to compare a change entry by entry (`review`).
+    pub source: serde_json::Value,
     pub company: Company,
     pub timezone: TimeZone,
     pub disclosure: Option<Disclosure>,
@@ -742,6 +744,7 @@ impl Policy {
             order,
             rank,
             always_judged,
+            source: doc.value.clone(),
         })
     }
 

@@ -80,6 +80,9 @@ pub fn summary(report: &Report, impact: Option<&Impact>, links: &Links) -> Strin
     );
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
+        if let Some(impact) = impact {
+            impact_section(&mut out, impact);
+        }
         return out;
     }
     out.push_str("| | rule | where | message | how to fix |\n|---|---|---|---|---|\n");
@@ -102,41 +105,34 @@ pub fn summary(report: &Report, impact: Option<&Impact>, links: &Links) -> Strin
 }
 
 fn impact_section(out: &mut String, impact: &Impact) {
-    out.push_str("\n### Impact of the policy change\n\n");
+    let heading = super::impact_heading(impact);
+    let mut chars = heading.chars();
+    let first: String = chars.next().into_iter().flat_map(char::to_uppercase).collect();
+    let _ = writeln!(out, "\n### {first}{}\n", chars.as_str());
     if let Some(note) = &impact.note {
         let _ = writeln!(out, "{}\n", cell(note));
     }
-    out.push_str("| change | post | rules or dates |\n|---|---|---|\n");
-    for (label, posts) in [
-        ("newly blocked", &impact.newly_blocked),
-        ("newly allowed", &impact.newly_allowed),
-    ] {
-        for p in posts.iter() {
+    if impact.note.is_none() && impact.groups.is_empty() {
+        out.push_str("No post changes verdict or publication date.\n");
+    }
+    for group in &impact.groups {
+        let _ = writeln!(out, "#### {} ({})\n", cell(&group.entry), group.file);
+        out.push_str("| post | status | author | live since | what changes |\n|---|---|---|---|---|\n");
+        for post in &group.posts {
             let _ = writeln!(
                 out,
-                "| {label} | `{}` | {} |",
-                cell(&p.path),
-                cell(&p.rules.join(", "))
+                "| `{}` {} | {} | {} | {} | {} |",
+                cell(&post.path),
+                cell(&post.title),
+                cell(&post.status),
+                cell(&post.author),
+                post.live_since
+                    .as_deref()
+                    .map_or("not live".to_string(), super::moment),
+                cell(&super::effects(post).join("; "))
             );
         }
-    }
-    for f in &impact.feed {
-        let change = if f.after {
-            "enters the feed now"
-        } else {
-            "leaves the feed now"
-        };
-        let _ = writeln!(out, "| {change} | `{}` | |", cell(&f.path));
-    }
-    for m in &impact.moved {
-        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_string());
-        let _ = writeln!(
-            out,
-            "| publication moves | `{}` | {} → {} |",
-            cell(&m.path),
-            show(&m.from),
-            show(&m.to)
-        );
+        out.push('\n');
     }
 }
 

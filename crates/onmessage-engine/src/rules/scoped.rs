@@ -215,7 +215,7 @@ fn links_to(targets: &[LinkTarget], url: &FoundUrl, text: &str) -> bool {
 }
 
 /// The moment an activation stands for (`None`: a product not announced).
-fn activation_moment(a: &Activation, calendar: &Calendar) -> Option<Timestamp> {
+pub(crate) fn activation_moment(a: &Activation, calendar: &Calendar) -> Option<Timestamp> {
     match &a.at {
         Active::At(at) => Some(*at),
         Active::Product(id) => calendar.product(id).and_then(|p| p.announce_at),
