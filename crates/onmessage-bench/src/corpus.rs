@@ -373,7 +373,8 @@ const SECOND_EDITION_RULES: &str = "  - id: bench.disclosure-early
     help: Link the offer's terms.
     explain: Offers need their terms.
     platforms: [x, linkedin]
-    when: {tags: [offer]}
+    when:
+      tags: [offer]
     active_from: 2024-01-01
     terms: [observability, accessibility, code review, feature flags, onboarding, caching]
 ";
