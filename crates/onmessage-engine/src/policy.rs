@@ -589,8 +589,7 @@ impl Policy {
                 })
             };
             let approved_from = date("approved_from", c.approved_from.as_deref(), DayBound::Start);
-            let approved_until =
-                date("approved_until", c.approved_until.as_deref(), DayBound::End);
+            let approved_until = date("approved_until", c.approved_until.as_deref(), DayBound::End);
             if let (Some(from), Some(until)) = (approved_from, approved_until)
                 && from >= until
             {

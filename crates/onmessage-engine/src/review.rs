@@ -105,8 +105,10 @@ pub struct Affected {
     /// `draft`, `review` or `approved`; empty when the front matter cannot be read.
     pub status: String,
     pub author: String,
-    /// In the feed at `--now` under the base since this moment (RFC 3339,
-    /// in the policy's time zone, with its offset); absent: not live.
+    /// In the feed at `--now` under the base since this moment (its
+    /// `publish_at`, or the start of a client's approval it names, if
+    /// later; RFC 3339 in the policy's time zone, with its offset); absent:
+    /// not live.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_since: Option<String>,
     /// Error rules that block the post now and did not under the base.
@@ -304,9 +306,14 @@ fn impact(
             .unwrap_or_default();
         let (was_blocking, is_blocking) = (blocking(base_findings), blocking(findings));
         let without = |rules: &[String], other: &[String]| -> Vec<String> {
-            rules.iter().filter(|r| !other.contains(r)).cloned().collect()
+            rules
+                .iter()
+                .filter(|r| !other.contains(r))
+                .cloned()
+                .collect()
         };
-        let (newly_blocked, newly_allowed) = match (was_blocking.is_empty(), is_blocking.is_empty()) {
+        let (newly_blocked, newly_allowed) = match (was_blocking.is_empty(), is_blocking.is_empty())
+        {
             (true, false) => (without(&is_blocking, &was_blocking), Vec::new()),
             (false, true) => (Vec::new(), without(&was_blocking, &is_blocking)),
             _ => (Vec::new(), Vec::new()),
@@ -320,9 +327,10 @@ fn impact(
         let from = earliest_publication(&base, base_post, base_findings);
         let to = earliest_publication(setup, post, findings);
         let earliest = (from != to).then(|| {
-            let publish_at = post.front.as_ref().and_then(|f| {
-                parse_moment(&f.publish_at, tz, DayBound::Start).ok()
-            });
+            let publish_at = post
+                .front
+                .as_ref()
+                .and_then(|f| parse_moment(&f.publish_at, tz, DayBound::Start).ok());
             Earliest {
                 before: from.map(show),
                 after: to.map(show),
@@ -349,8 +357,13 @@ fn impact(
                 .unwrap_or_default()
                 .to_string(),
             author: front.map(|f| f.author.clone()).unwrap_or_default(),
+            // Live since its publish_at, or since a client's approval
+            // started, whichever came last.
             live_since: match base_verdict {
-                Verdict::Publish { published, .. } => Some(show(published)),
+                Verdict::Publish { published, .. } => Some(show(
+                    eligibility::clients_approved_from(&base, base_post)
+                        .map_or(published, |from| from.max(published)),
+                )),
                 _ => None,
             },
             newly_blocked,
@@ -447,7 +460,9 @@ fn changed_entries(base: &Setup, now: &Setup) -> Vec<(&'static str, String, Entr
         );
         for label in labels {
             let find = |list: &[(String, Entry, Value)]| {
-                list.iter().find(|(l, _, _)| l == label).map(|(_, _, v)| v.clone())
+                list.iter()
+                    .find(|(l, _, _)| l == label)
+                    .map(|(_, _, v)| v.clone())
             };
             if find(&before) != find(&after) {
                 let (_, entry, _) = after
@@ -521,16 +536,26 @@ impl Concerns {
             moments: vec![now],
             quiet_periods: BTreeSet::new(),
         };
-        for (setup, post, findings) in [(base, base_post, base_findings), (now_setup, post, findings)] {
-            c.rules
-                .extend(findings.iter().filter(|f| f.fails(false)).map(|f| f.rule.clone()));
+        for (setup, post, findings) in [
+            (base, base_post, base_findings),
+            (now_setup, post, findings),
+        ] {
+            c.rules.extend(
+                findings
+                    .iter()
+                    .filter(|f| f.fails(false))
+                    .map(|f| f.rule.clone()),
+            );
             let front = post.front.as_ref();
-            c.products.extend(front.iter().flat_map(|f| f.products.iter().cloned()));
-            c.clients.extend(front.iter().flat_map(|f| f.clients.iter().cloned()));
+            c.products
+                .extend(front.iter().flat_map(|f| f.products.iter().cloned()));
+            c.clients
+                .extend(front.iter().flat_map(|f| f.clients.iter().cloned()));
             for hit in setup.matcher.scan(&post.scanned_units()) {
                 match hit.subject {
                     Subject::ProductName { product } | Subject::Codename { product } => {
-                        c.products.insert(setup.calendar.products[product].id.clone());
+                        c.products
+                            .insert(setup.calendar.products[product].id.clone());
                     }
                     Subject::ClientName { client } => {
                         c.clients.insert(setup.policy.clients[client].id.clone());
@@ -586,8 +611,8 @@ fn earliest_publication(setup: &Setup, post: &Post, findings: &[Finding]) -> Opt
     let front = post.front.as_ref()?;
     let (policy, calendar) = (&setup.policy, &setup.calendar);
     let mut at = parse_moment(&front.publish_at, &policy.timezone, DayBound::Start).ok()?;
-    for id in eligibility::products(setup, post) {
-        at = at.max(calendar.product(&id).and_then(|p| p.announce_at)?);
+    for id in &front.products {
+        at = at.max(calendar.product(id).and_then(|p| p.announce_at)?);
     }
     let mut clients: Vec<&crate::policy::Client> = front
         .clients
@@ -596,6 +621,9 @@ fn earliest_publication(setup: &Setup, post: &Post, findings: &[Finding]) -> Opt
         .collect();
     for hit in setup.matcher.scan(&post.scanned_units()) {
         match hit.subject {
+            Subject::ProductName { product } => {
+                at = at.max(calendar.products[product].announce_at?);
+            }
             Subject::Codename { product } => {
                 let p = &calendar.products[product];
                 let public = p
@@ -643,10 +671,7 @@ fn earliest_publication(setup: &Setup, post: &Post, findings: &[Finding]) -> Opt
             None => break,
         }
     }
-    clients
-        .iter()
-        .all(|c| c.is_approved_at(at))
-        .then_some(at)
+    clients.iter().all(|c| c.is_approved_at(at)).then_some(at)
 }
 
 /// The schema files of `schemas/` at the base, compiled, when the change
@@ -682,3 +707,60 @@ pub const SCHEMA_PATHS: [&str; 3] = [
     "schemas/calendar.schema.json",
     "schemas/post.schema.json",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = "version: 1
+company: {name: X, timezone: UTC, domains: [x.com]}
+clients:
+  - {id: initech, names: [Initech], approved_from: 2027-03-01, approved_until: 2027-03-31}
+rules:
+  - id: tone.hype
+    severity: warning
+    category: marketing
+    message: Hype
+    explain: Hype.
+    terms: [revolutionary]
+";
+    const CALENDAR: &str = "version: 1
+products: []
+quiet_periods:
+  - {name: Results, start: 2027-01-10, end: 2027-01-20, categories: [all]}
+  - {name: Launch, start: 2027-01-21, end: 2027-01-25, categories: [marketing]}
+";
+
+    fn earliest(setup: &Setup, publish_at: &str, body: &str) -> Option<String> {
+        let post = Post::parse(
+            "content/posts/p.md".to_string(),
+            format!("---\ntitle: T\nauthor: a\nstatus: draft\nplatforms: [linkedin]\npublish_at: {publish_at}\n---\n{body}\n").into_bytes(),
+        );
+        let findings = crate::rules::evaluate(&setup.context(), &post, &HashMap::new());
+        earliest_publication(setup, &post, &findings).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn the_earliest_publication_waits_for_quiet_periods_and_client_windows() {
+        let setup = Setup::parse(POLICY.as_bytes(), CALENDAR.as_bytes()).unwrap();
+        let day = |d: &str| Some(format!("{d}T00:00:00Z"));
+        assert_eq!(earliest(&setup, "2027-01-05", "Hello."), day("2027-01-05"));
+        // [all] holds every post until the day after its last day.
+        assert_eq!(earliest(&setup, "2027-01-15", "Hello."), day("2027-01-21"));
+        // ... and a marketing word then waits for the next period too.
+        assert_eq!(
+            earliest(&setup, "2027-01-15", "A revolutionary idea."),
+            day("2027-01-26")
+        );
+        assert_eq!(
+            earliest(&setup, "2027-02-01", "Thanks, Initech."),
+            day("2027-03-01")
+        );
+        assert_eq!(
+            earliest(&setup, "2027-03-15", "Thanks, Initech."),
+            day("2027-03-15")
+        );
+        // After the approval's last day: never, as things stand.
+        assert_eq!(earliest(&setup, "2027-04-01", "Thanks, Initech."), None);
+    }
+}

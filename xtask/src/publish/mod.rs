@@ -812,11 +812,14 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
         opts.out.display(),
         outcome.files,
         outcome.bytes,
-        [(outcome.withheld.len(), "withheld"), (outcome.paused.len(), "paused")]
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("; {n} {what}"))
-            .collect::<String>()
+        [
+            (outcome.withheld.len(), "withheld"),
+            (outcome.paused.len(), "paused")
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("; {n} {what}"))
+        .collect::<String>()
     );
     if outcome.withheld.is_empty() {
         ExitCode::SUCCESS

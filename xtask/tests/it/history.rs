@@ -315,7 +315,14 @@ fn a_calendar_change_reports_the_posts_whose_publication_moves() {
 
     // The human report says what the post needs, in the policy's time zone.
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["check", "--now", "2026-12-05T00:00:00Z", "--base", "base", "--root"])
+        .args([
+            "check",
+            "--now",
+            "2026-12-05T00:00:00Z",
+            "--base",
+            "base",
+            "--root",
+        ])
         .arg(&repo.root)
         .env("NO_COLOR", "1")
         .output()

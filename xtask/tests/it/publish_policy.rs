@@ -49,7 +49,13 @@ fn add_post(root: &Path, id: &str, publish_at: &str, body: &str) {
 
 fn publish(root: &Path, now: &str, out: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["publish", "--now", now, "--base-url", "https://fixture.example/hub/"])
+        .args([
+            "publish",
+            "--now",
+            now,
+            "--base-url",
+            "https://fixture.example/hub/",
+        ])
         .arg("--root")
         .arg(root)
         .arg("--out")
@@ -154,7 +160,10 @@ fn a_rule_that_becomes_active_withholds_and_one_that_lapses_frees() {
 
     let (code, february, err, _) = at(&root, &dir, "2027-02-15T00:00:00Z");
     assert_eq!(code, 1, "{err}");
-    assert!(february.contains(&"store-notice".to_string()), "{february:?}");
+    assert!(
+        february.contains(&"store-notice".to_string()),
+        "{february:?}"
+    );
     assert!(!february.contains(&"team-event".to_string()));
     assert!(
         err.contains("withheld: `team-event`") && err.contains("  promo.launch-week (line 8)"),
@@ -195,10 +204,9 @@ fn a_client_may_be_named_from_its_approved_from() {
         "{finding}"
     );
     assert!(
-        finding["help"]
-            .as_str()
-            .unwrap()
-            .ends_with("Note on initech's approval: Case study approved by Initech's marketing for 2027."),
+        finding["help"].as_str().unwrap().ends_with(
+            "Note on initech's approval: Case study approved by Initech's marketing for 2027."
+        ),
         "{finding}"
     );
 
@@ -230,7 +238,11 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
 
     let (code, inside, err, out) = at(&root, &dir, "2027-01-15T12:00:00Z");
     assert_eq!(code, 0, "a quiet period is the policy's decision: {err}");
-    assert_eq!(inside, Vec::<String>::new(), "earlier posts are withdrawn too");
+    assert_eq!(
+        inside,
+        Vec::<String>::new(),
+        "earlier posts are withdrawn too"
+    );
     assert!(err.contains(&format!("note: {notice}")), "{err}");
     assert!(
         err.contains("paused: `everyone-tip` (content/posts/2027/everyone-tip.md)"),
@@ -254,18 +266,32 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
                 || text.contains(&format!("{element}{notice}")),
             "{file}:\n{text}"
         );
-        assert!(!text.contains("<entry>") && !text.contains("<item>"), "{file}");
+        assert!(
+            !text.contains("<entry>") && !text.contains("<item>"),
+            "{file}"
+        );
     }
     let hub = read("index.html");
-    assert!(hub.contains("<p class=\"notice\" role=\"status\">"), "{hub}");
+    assert!(
+        hub.contains("<p class=\"notice\" role=\"status\">"),
+        "{hub}"
+    );
     assert!(!hub.contains("<article class=\"card\""));
 
     // The day after the period's last day, everything is back.
     let (code, after, err, out) = at(&root, &dir, "2027-01-17T05:00:00Z");
     assert_eq!(code, 0, "{err}");
     assert_eq!(after, ["sales-story", "everyone-tip", "expired-post"]);
-    assert!(!err.contains("note: No posts") && !err.contains("paused"), "{err}");
-    assert!(!feed(&out)["description"].as_str().unwrap().contains("quiet period"));
+    assert!(
+        !err.contains("note: No posts") && !err.contains("paused"),
+        "{err}"
+    );
+    assert!(
+        !feed(&out)["description"]
+            .as_str()
+            .unwrap()
+            .contains("quiet period")
+    );
 }
 
 #[test]
@@ -298,11 +324,20 @@ fn a_category_quiet_period_withdraws_the_posts_that_trip_it_while_it_lasts() {
     assert_eq!(inside, ["sales-story", "everyone-tip", "expired-post"]);
     assert!(
         err.contains("paused: `hype` (content/posts/2027/hype.md)")
-            && err.contains("tone.hype (marketing) is blocked during quiet period 'Launch silence'"),
+            && err
+                .contains("tone.hype (marketing) is blocked during quiet period 'Launch silence'"),
         "{err}"
     );
-    assert!(!err.contains("note: No posts"), "only [all] empties the feed: {err}");
-    assert!(!feed(&out)["description"].as_str().unwrap().contains("quiet period"));
+    assert!(
+        !err.contains("note: No posts"),
+        "only [all] empties the feed: {err}"
+    );
+    assert!(
+        !feed(&out)["description"]
+            .as_str()
+            .unwrap()
+            .contains("quiet period")
+    );
 
     let (_, after, err, _) = at(&root, &dir, "2027-01-17T05:00:00Z");
     assert!(after.contains(&"hype".to_string()), "{err}");

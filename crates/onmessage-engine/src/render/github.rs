@@ -107,7 +107,11 @@ pub fn summary(report: &Report, impact: Option<&Impact>, links: &Links) -> Strin
 fn impact_section(out: &mut String, impact: &Impact) {
     let heading = super::impact_heading(impact);
     let mut chars = heading.chars();
-    let first: String = chars.next().into_iter().flat_map(char::to_uppercase).collect();
+    let first: String = chars
+        .next()
+        .into_iter()
+        .flat_map(char::to_uppercase)
+        .collect();
     let _ = writeln!(out, "\n### {first}{}\n", chars.as_str());
     if let Some(note) = &impact.note {
         let _ = writeln!(out, "{}\n", cell(note));
@@ -117,7 +121,9 @@ fn impact_section(out: &mut String, impact: &Impact) {
     }
     for group in &impact.groups {
         let _ = writeln!(out, "#### {} ({})\n", cell(&group.entry), group.file);
-        out.push_str("| post | status | author | live since | what changes |\n|---|---|---|---|---|\n");
+        out.push_str(
+            "| post | status | author | live since | what changes |\n|---|---|---|---|---|\n",
+        );
         for post in &group.posts {
             let _ = writeln!(
                 out,
@@ -222,6 +228,47 @@ mod tests {
         assert!(
             row.contains("[p.md:3:5](https://github.com/o/r/blob/abc/p.md#L3)"),
             "{row}"
+        );
+    }
+
+    /// The impact is in the summary even when there is no finding (a
+    /// calendar change that frees posts), grouped by the changed entry.
+    #[test]
+    fn the_impact_is_grouped_by_entry_and_shown_without_findings() {
+        use crate::review::{Affected, Earliest, Group, Impact};
+        let impact = Impact {
+            changed: vec!["calendar"],
+            groups: vec![Group {
+                file: "calendar",
+                entry: "product widget-pro".to_string(),
+                posts: vec![Affected {
+                    post: "launch".to_string(),
+                    path: "content/posts/launch.md".to_string(),
+                    title: "Launch | day".to_string(),
+                    status: "approved".to_string(),
+                    author: "jane".to_string(),
+                    live_since: Some("2026-12-01T11:00:00-05:00".to_string()),
+                    newly_blocked: Vec::new(),
+                    newly_allowed: vec!["product.embargo".to_string()],
+                    earliest: Some(Earliest {
+                        before: Some("2027-01-15T11:00:00-05:00".to_string()),
+                        after: Some("2026-12-01T11:00:00-05:00".to_string()),
+                        needs_new_publish_at: false,
+                    }),
+                    feed: Some("enters"),
+                }],
+            }],
+            note: None,
+        };
+        let text = summary(
+            &Report::default(),
+            Some(&impact),
+            &Links { blob_base: None },
+        );
+        assert!(text.contains("No findings.\n\n### Impact of the calendar change\n\n#### product widget-pro (calendar)\n"), "{text}");
+        assert!(
+            text.contains("| `content/posts/launch.md` Launch \\| day | approved | jane | 2026-12-01 11:00 -05:00 | newly allowed: product.embargo; can go out at its publish_at again (earliest 2026-12-01 11:00 -05:00; was 2027-01-15 11:00 -05:00); enters the feed now |"),
+            "{text}"
         );
     }
 }

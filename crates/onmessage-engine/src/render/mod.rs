@@ -25,7 +25,9 @@ fn affected_post(post: &Affected) -> String {
     let live = post
         .live_since
         .as_deref()
-        .map_or("not live".to_string(), |at| format!("live since {}", moment(at)));
+        .map_or("not live".to_string(), |at| {
+            format!("live since {}", moment(at))
+        });
     format!(
         "{} \"{}\" ({}), {}, by {}, {live}",
         post.post, post.title, post.path, post.status, post.author
@@ -47,9 +49,9 @@ fn effects(post: &Affected) -> Vec<String> {
             .as_deref()
             .map_or("never".to_string(), moment);
         out.push(match (&earliest.after, earliest.needs_new_publish_at) {
-            (None, _) => format!(
-                "can no longer be published as things stand (earliest was {before})"
-            ),
+            (None, _) => {
+                format!("can no longer be published as things stand (earliest was {before})")
+            }
             (Some(after), true) => format!(
                 "needs a new publish_at (earliest {}; was {before})",
                 moment(after)

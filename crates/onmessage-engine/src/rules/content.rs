@@ -156,10 +156,9 @@ pub(super) fn describe(field: Field, post: &Post) -> String {
 
 fn embargo_text(ctx: &Context, p: &Product, at: Timestamp) -> (String, String) {
     let scheduled = match ctx.at {
-        JudgedAt::PublishAt => format!(
-            "this post is scheduled for {}",
-            show_moment(at, ctx.policy)
-        ),
+        JudgedAt::PublishAt => {
+            format!("this post is scheduled for {}", show_moment(at, ctx.policy))
+        }
         JudgedAt::Now(_) => format!("it is {} (--now)", show_moment(at, ctx.policy)),
     };
     match (p.announce_at, &p.announce_text) {
