@@ -148,6 +148,13 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
         return Verdict::Skip("expired");
     }
     let mut reasons = errors;
+    // Absolute while it lasts: an `allow` for `quiet-period` (which lets a
+    // post be scheduled inside) does not put a post in an empty feed.
+    if let Some(notice) = pause_notice(setup, now)
+        && !reasons.iter().any(|r| r.rule == "quiet-period")
+    {
+        reasons.push(publish_reason("quiet-period", notice));
+    }
     let products = products(setup, post);
     // Judged at `now`, the check has already named every embargoed product.
     let embargo_found = reasons.iter().any(|r| r.rule == "product.embargo");

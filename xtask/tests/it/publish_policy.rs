@@ -234,6 +234,13 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
         "policies/calendar.yaml",
         "quiet_periods:\n  - name: Q4 results\n    start: 2027-01-14\n    end: 2027-01-16\n    categories: [all]\n",
     );
+    // Scheduled inside, with the finding allowed: `check` lets it through,
+    // publish still serves nothing while the period lasts.
+    std::fs::write(
+        root.join("content/posts/2027/allowed-inside.md"),
+        "---\ntitle: Allowed\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-14T15:00:00Z\nallow:\n  - {rule: quiet-period, reason: a safety notice Legal cleared}\n---\nPlease update the app today.\n",
+    )
+    .unwrap();
     let notice = "No posts are shared during the quiet period 'Q4 results' (2027-01-14 to 2027-01-16); sharing resumes 2027-01-17 00:00 EST.";
 
     let (code, inside, err, out) = at(&root, &dir, "2027-01-15T12:00:00Z");
@@ -244,10 +251,12 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
         "earlier posts are withdrawn too"
     );
     assert!(err.contains(&format!("note: {notice}")), "{err}");
-    assert!(
-        err.contains("paused: `everyone-tip` (content/posts/2027/everyone-tip.md)"),
-        "{err}"
-    );
+    for post in ["everyone-tip", "allowed-inside"] {
+        assert!(
+            err.contains(&format!("paused: `{post}` (content/posts/2027/{post}.md)")),
+            "{err}"
+        );
+    }
     assert!(
         feed(&out)["description"]
             .as_str()
@@ -281,7 +290,10 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
     // The day after the period's last day, everything is back.
     let (code, after, err, out) = at(&root, &dir, "2027-01-17T05:00:00Z");
     assert_eq!(code, 0, "{err}");
-    assert_eq!(after, ["sales-story", "everyone-tip", "expired-post"]);
+    assert_eq!(
+        after,
+        ["allowed-inside", "sales-story", "everyone-tip", "expired-post"]
+    );
     assert!(
         !err.contains("note: No posts") && !err.contains("paused"),
         "{err}"
