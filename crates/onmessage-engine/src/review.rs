@@ -587,10 +587,12 @@ impl Concerns {
 
     fn include(&self, entry: &Entry, affected: &Affected) -> bool {
         match entry {
+            // A rule explains what it newly blocks or allows, and a moved
+            // earliest publication of a post it blocks (its `active_until`).
             Entry::Rule(id) => {
-                self.rules.contains(id)
-                    || affected.newly_blocked.contains(id)
+                affected.newly_blocked.contains(id)
                     || affected.newly_allowed.contains(id)
+                    || (affected.earliest.is_some() && self.rules.contains(id))
             }
             Entry::Client(id) => self.clients.contains(id),
             Entry::Product(id) => self.products.contains(id),

@@ -292,7 +292,12 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         after,
-        ["allowed-inside", "sales-story", "everyone-tip", "expired-post"]
+        [
+            "allowed-inside",
+            "sales-story",
+            "everyone-tip",
+            "expired-post"
+        ]
     );
     assert!(
         !err.contains("note: No posts") && !err.contains("paused"),
