@@ -477,6 +477,9 @@ fn changed_entries(base: &Setup, now: &Setup) -> Vec<(&'static str, String, Entr
     out
 }
 
+/// Makes the entry of a list item from its id or name.
+type MakeEntry = fn(String) -> Entry;
+
 /// A file's entries: rules and clients by id, products by id, quiet
 /// periods by name, every other top-level key whole.
 fn entries_of(file: &str, source: &Value) -> Vec<(String, Entry, Value)> {
@@ -485,7 +488,7 @@ fn entries_of(file: &str, source: &Value) -> Vec<(String, Entry, Value)> {
     };
     let mut out = Vec::new();
     for (key, value) in top {
-        let keyed: Option<(&str, &str, fn(String) -> Entry)> = match (file, key.as_str()) {
+        let keyed: Option<(&str, &str, MakeEntry)> = match (file, key.as_str()) {
             ("policy", "rules") => Some(("id", "rule", Entry::Rule)),
             ("policy", "clients") => Some(("id", "client", Entry::Client)),
             ("calendar", "products") => Some(("id", "product", Entry::Product)),
