@@ -14,6 +14,7 @@ use onmessage_engine::config::{CALENDAR_PATH, ConfigError, MAX_CONFIG_BYTES, POL
 use onmessage_engine::finding::Finding;
 use onmessage_engine::media::ImageFile;
 use onmessage_engine::post::Post;
+use onmessage_engine::rules::JudgedAt;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
@@ -59,10 +60,10 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Checks every post under `root`, keeping the posts for what comes after
-/// the check (publishing, comparing with a base).
-pub fn run(root: &Path) -> Result<Checked, Vec<ConfigError>> {
-    run_keeping(root, None, &|_| true)
+/// Checks every post under `root`, its dates judged `at`, keeping the posts
+/// for what comes after the check (publishing, comparing with a base).
+pub fn run(root: &Path, at: JudgedAt) -> Result<Checked, Vec<ConfigError>> {
+    run_keeping(root, None, &|_| true, at)
 }
 
 /// Checks the posts under `root` (only those at `only`, relative paths,
@@ -72,6 +73,7 @@ pub fn run_keeping(
     root: &Path,
     only: Option<&BTreeSet<String>>,
     keep: &(dyn Fn(&str) -> bool + Sync),
+    at: JudgedAt,
 ) -> Result<Checked, Vec<ConfigError>> {
     if !root.join(POLICY_PATH).is_file() {
         return Err(vec![ConfigError::file(
@@ -93,7 +95,7 @@ pub fn run_keeping(
         ..Report::default()
     };
     let images = ImageCache::new(root);
-    let ctx = setup.context();
+    let ctx = setup.context_at(at);
     let max_bytes = setup.policy.post_bytes;
     // Read, parse and judge each file in one go on whichever core is free:
     // the file's bytes are touched while they are still in cache, and

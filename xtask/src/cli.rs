@@ -251,7 +251,8 @@ fn reviewed_check(
         Some(None) => true,
         Some(Some(paths)) => paths.contains(path),
     };
-    let mut checked = check::run_keeping(root, only, &keep).map_err(|e| config_errors(&e))?;
+    let mut checked = check::run_keeping(root, only, &keep, rules::JudgedAt::PublishAt)
+        .map_err(|e| config_errors(&e))?;
     let (impact, changed) = match &comparison {
         None => (None, None),
         Some(Err(e)) => return Err(cannot_run(e)),

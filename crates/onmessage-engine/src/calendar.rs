@@ -120,6 +120,8 @@ impl QuietPeriod {
 
 #[derive(Debug)]
 pub struct Calendar {
+    /// The file as data, to compare a change entry by entry (`review`).
+    pub source: serde_json::Value,
     pub products: Vec<Product>,
     pub quiet_periods: Vec<QuietPeriod>,
 }
@@ -298,6 +300,7 @@ impl Calendar {
         Ok(Calendar {
             products,
             quiet_periods,
+            source: doc.value.clone(),
         })
     }
 

@@ -13,7 +13,7 @@ use crate::matcher::Matcher;
 use crate::media::ImageFile;
 use crate::policy::Policy;
 use crate::post::Post;
-use crate::rules::{self, Context, builtin};
+use crate::rules::{self, Context, JudgedAt, builtin};
 use crate::source::LineIndex;
 
 pub const POSTS_DIR: &str = "content/posts";
@@ -110,12 +110,18 @@ impl Setup {
 }
 
 impl Setup {
-    /// What every rule may read.
+    /// What every rule may read, judging each post at its `publish_at`.
     pub fn context(&self) -> Context<'_> {
+        self.context_at(JudgedAt::PublishAt)
+    }
+
+    /// What every rule may read, judging dates at `at`.
+    pub fn context_at(&self, at: JudgedAt) -> Context<'_> {
         Context {
             policy: &self.policy,
             calendar: &self.calendar,
             matcher: &self.matcher,
+            at,
         }
     }
 }

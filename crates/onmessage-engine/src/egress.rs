@@ -162,7 +162,7 @@ impl<'a> Egress<'a> {
                     .policy
                     .clients
                     .get(client)
-                    .filter(|c| c.approved_until.is_none_or(|until| self.now >= until))
+                    .filter(|c| !c.is_approved_at(self.now))
                     .map(|c| format!("the name of client {}, not approved at --now", c.id)),
                 Subject::Term { .. } | Subject::Phrase { .. } => None,
             };
@@ -340,6 +340,7 @@ company:
 clients:
   - {id: acme, names: [Acme Logistics], approved_until: 2027-01-31}
   - {id: globex, names: [Globex]}
+  - {id: initech, names: [Initech], approved_from: 2027-02-01, approved_until: 2027-12-31}
 rules: []
 "#;
         let calendar = br#"version: 1
@@ -398,14 +399,15 @@ products:
         );
         assert!(!leaks.is_empty());
         // Clients: approved until 2027-01-31 (exclusive end 2027-02-01).
-        let html = b"<p>Thanks to Acme&#32;Logistics and G&#108;obex</p>";
+        let html = b"<p>Thanks to Acme&#32;Logistics, In&#105;tech and G&#108;obex</p>";
         let names = |e: &Egress| -> Vec<String> {
             e.scan_file("index.html", html)
                 .into_iter()
                 .map(|l| l.name)
                 .collect()
         };
-        assert_eq!(names(&before), ["Globex"]);
+        // Initech's approval starts on 2027-02-01 (00:00 in New York).
+        assert_eq!(names(&before), ["Initech", "Globex"]);
         assert_eq!(names(&after), ["Acme Logistics", "Globex"]);
         // Clean output passes.
         assert_eq!(

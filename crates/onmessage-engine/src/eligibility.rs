@@ -6,7 +6,10 @@
 //! when that day begins), every product it declares or names is
 //! announced at `now`, and the check found no unsuppressed error in it. An
 //! approved, due, unexpired post that fails the last two tests is *withheld*:
-//! someone expected it to go out, so publish names it and exits 1. A post
+//! someone expected it to go out, so publish names it and exits 1, unless
+//! the only errors are a quiet period's: then it is *paused*, by the policy
+//! owners' decision, until the period ends (named, exit 0). Publish judges
+//! the check's dates at `now` (`rules::JudgedAt::Now`). A post
 //! whose front matter could not be read is withheld too: nobody can tell
 //! whether it was approved, and the check never lets such a post reach main.
 
@@ -14,6 +17,7 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 
+use crate::calendar::ALL_CATEGORIES;
 use crate::check::{Checked, Setup, Spread};
 use crate::finding::Finding;
 use crate::matcher::Subject;
@@ -52,6 +56,8 @@ pub enum Verdict {
     /// Not approved, not due yet, or expired: silently left out.
     Skip(&'static str),
     Withhold(Vec<Reason>),
+    /// Held back only by a quiet period (every reason is `quiet-period`).
+    Pause(Vec<Reason>),
 }
 
 /// The verdict for every post, in the check's order (by path), plus the
@@ -142,8 +148,17 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
         return Verdict::Skip("expired");
     }
     let mut reasons = errors;
+    // Absolute while it lasts: an `allow` for `quiet-period` (which lets a
+    // post be scheduled inside) does not put a post in an empty feed.
+    if let Some(notice) = pause_notice(setup, now)
+        && !reasons.iter().any(|r| r.rule == "quiet-period")
+    {
+        reasons.push(publish_reason("quiet-period", notice));
+    }
     let products = products(setup, post);
-    for product in &products {
+    // Judged at `now`, the check has already named every embargoed product.
+    let embargo_found = reasons.iter().any(|r| r.rule == "product.embargo");
+    for product in products.iter().filter(|_| !embargo_found) {
         match setup.calendar.product(product) {
             Some(p) if p.is_announced_at(now) => {}
             Some(p) => reasons.push(publish_reason(
@@ -173,9 +188,53 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
             expires,
             products,
         }
+    } else if reasons.iter().all(|r| r.rule == "quiet-period") {
+        Verdict::Pause(reasons)
     } else {
         Verdict::Withhold(reasons)
     }
+}
+
+/// The quiet period with `[all]` that `now` is inside, if any: publish
+/// serves no post while it lasts, and the feeds and hub say so.
+pub fn pause_notice(setup: &Setup, now: Timestamp) -> Option<String> {
+    let period = setup
+        .calendar
+        .quiet_periods
+        .iter()
+        .filter(|q| q.contains(now) && q.categories.iter().any(|c| c == ALL_CATEGORIES))
+        .max_by_key(|q| q.end)?;
+    Some(format!(
+        "No posts are shared during the quiet period '{}' ({} to {}); sharing resumes {}.",
+        period.name,
+        period.start_text,
+        period.end_text,
+        period
+            .end
+            .to_zoned_datetime(setup.policy.timezone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+    ))
+}
+
+/// The latest `approved_from` among the clients `post` declares or names:
+/// the moment a client's approval starting let it be shared (`None`: no
+/// client of the post has one).
+pub fn clients_approved_from(setup: &Setup, post: &Post) -> Option<Timestamp> {
+    let declared = post.front.as_ref().map_or(&[][..], |f| &f.clients[..]);
+    let named = setup
+        .matcher
+        .scan(&post.scanned_units())
+        .into_iter()
+        .filter_map(|hit| match hit.subject {
+            Subject::ClientName { client } => setup.policy.clients.get(client),
+            _ => None,
+        });
+    declared
+        .iter()
+        .filter_map(|id| setup.policy.clients.iter().find(|c| &c.id == id))
+        .chain(named)
+        .filter_map(|c| c.approval_window().and_then(|(from, _)| from))
+        .max()
 }
 
 fn publish_reason(rule: &str, message: String) -> Reason {

@@ -1,8 +1,8 @@
 //! The social media policy (`policies/policy.yaml`): typed, validated and
 //! compiled (time zone resolved, dates parsed, regexes built).
 //!
-//! The serde types ignore keys they do not use (`version`, a client's `note`):
-//! the schema has already rejected unknown keys.
+//! The serde types ignore keys they do not use (`version`): the schema has
+//! already rejected unknown keys.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -129,7 +129,9 @@ pub const MAX_PATTERN_BYTES: usize = 10_000;
 struct ClientFile {
     id: String,
     names: Vec<String>,
+    approved_from: Option<String>,
     approved_until: Option<String>,
+    note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -409,10 +411,34 @@ pub struct Examples {
 pub struct Client {
     pub id: String,
     pub names: Vec<String>,
+    /// Start of the approval (included); `None`: from whenever it was given.
+    pub approved_from: Option<Timestamp>,
+    /// The date as written, for messages.
+    pub approved_from_text: Option<String>,
     /// Exclusive end of the approval; `None`: never approved.
     pub approved_until: Option<Timestamp>,
     /// The date as written, for messages.
     pub approved_until_text: Option<String>,
+    /// What the policy owners tell authors about the approval (its scope).
+    pub note: Option<String>,
+}
+
+impl Client {
+    /// Whether the client may be named publicly at `at`: inside its
+    /// approval window, `approved_from` included, `approved_until`'s day
+    /// included.
+    pub fn is_approved_at(&self, at: Timestamp) -> bool {
+        self.approved_until.is_some_and(|until| at < until)
+            && self.approved_from.is_none_or(|from| from <= at)
+    }
+
+    /// The window in which the client may be named: from `approved_from`
+    /// (`None`: open) to the exclusive end of `approved_until`; `None` when
+    /// it was never approved. Publish's RSS `pubDate` takes the start as
+    /// one more moment a post became shareable.
+    pub fn approval_window(&self) -> Option<(Option<Timestamp>, Timestamp)> {
+        self.approved_until.map(|until| (self.approved_from, until))
+    }
 }
 
 #[derive(Debug)]
@@ -480,6 +506,8 @@ fn zone_for_abbreviation(name: &str) -> Option<&'static str> {
 
 #[derive(Debug)]
 pub struct Policy {
+    /// The file as data, to compare a change entry by entry (`review`).
+    pub source: serde_json::Value,
     pub company: Company,
     pub timezone: TimeZone,
     /// What is accepted but probably not meant (a fixed-offset time zone):
@@ -595,22 +623,43 @@ impl Policy {
                     ));
                 }
             }
-            let approved_until = c.approved_until.as_deref().and_then(|d| {
-                parse_moment(d, &timezone, DayBound::End)
-                    .map_err(|e| {
-                        errors.push(ConfigError::at(
-                            POLICY_PATH,
-                            at(&format!("/clients/{i}/approved_until")),
-                            e,
-                        ))
-                    })
-                    .ok()
-            });
+            let mut date = |key: &str, text: Option<&str>, bound: DayBound| {
+                text.and_then(|d| {
+                    parse_moment(d, &timezone, bound)
+                        .map_err(|e| {
+                            errors.push(ConfigError::at(
+                                POLICY_PATH,
+                                at(&format!("/clients/{i}/{key}")),
+                                e,
+                            ))
+                        })
+                        .ok()
+                })
+            };
+            let approved_from = date("approved_from", c.approved_from.as_deref(), DayBound::Start);
+            let approved_until = date("approved_until", c.approved_until.as_deref(), DayBound::End);
+            if let (Some(from), Some(until)) = (approved_from, approved_until)
+                && from >= until
+            {
+                errors.push(ConfigError::at(
+                    POLICY_PATH,
+                    at(&format!("/clients/{i}/approved_from")),
+                    format!(
+                        "client `{}`: approved_from ({}) is not before the end of approved_until ({}): the approval would never be valid",
+                        c.id,
+                        c.approved_from.as_deref().unwrap_or_default(),
+                        c.approved_until.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
             clients.push(Client {
                 id: c.id.clone(),
                 names: c.names.clone(),
+                approved_from,
+                approved_from_text: c.approved_from.clone(),
                 approved_until,
                 approved_until_text: c.approved_until.clone(),
+                note: c.note.clone(),
             });
         }
 
@@ -743,6 +792,7 @@ impl Policy {
             order,
             rank,
             always_judged,
+            source: doc.value.clone(),
         })
     }
 

@@ -120,6 +120,10 @@ fn header(m: &mut Markup, feed: &Feed) {
     let site = feed.site;
     m.raw("<header class=\"top\">\n");
     m.element("h1", &[], &format!("{}: posts to share", site.company));
+    if let Some(notice) = &site.notice {
+        m.raw("\n");
+        m.element("p", &[("class", "notice"), ("role", "status")], notice);
+    }
     m.raw("\n<p class=\"lede\">Suggested posts approved for your own accounts. Choose a network, make the words your own if you like, then copy the text or share it.</p>\n");
     m.raw("<p class=\"feeds\">Subscribe: <a href=\"feed.xml\">Atom feed</a> · <a href=\"feed.json\">JSON Feed</a></p>\n");
     m.raw("<p class=\"updated\">Updated ");

@@ -108,10 +108,14 @@ pub fn title(site: &Site, audience: Option<&str>) -> String {
 }
 
 pub fn description(site: &Site) -> String {
-    format!(
+    let about = format!(
         "Suggested posts approved for {} employees to share on their own accounts, with copy for each network.",
         site.company
-    )
+    );
+    match &site.notice {
+        Some(notice) => format!("{notice} {about}"),
+        None => about,
+    }
 }
 
 /// The hub, filtered to the feed's audience, linked from the feed's folder.

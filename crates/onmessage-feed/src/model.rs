@@ -45,6 +45,9 @@ pub struct Site {
     pub audiences: Vec<String>,
     /// Every network some published post is for, in `Platform` order.
     pub platforms: Vec<Platform>,
+    /// Why nothing is shared now and until when (a quiet period with
+    /// `[all]`): said by every feed's description and the hub's banner.
+    pub notice: Option<String>,
 }
 
 impl Site {
@@ -327,6 +330,7 @@ mod tests {
             now: Timestamp::UNIX_EPOCH,
             audiences: Vec::new(),
             platforms: Vec::new(),
+            notice: None,
         }
     }
 

@@ -39,6 +39,7 @@ use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
 use onmessage_engine::register::{Context, FeedHistory, became_shareable};
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
+use onmessage_engine::rules::JudgedAt;
 use onmessage_engine::time::{DayBound, parse_moment};
 use onmessage_feed::model::{self, Dates, Feed, Item, Site};
 use onmessage_feed::{atom, encode, hub, jsonfeed, rss, strip};
@@ -107,6 +108,10 @@ struct Outcome {
     pub published: Vec<String>,
     /// Approved, due posts that were not published, by path.
     pub withheld: Vec<Withheld>,
+    /// Approved, due posts that a quiet period holds back, by path.
+    pub paused: Vec<Withheld>,
+    /// Why the feeds are empty, during a quiet period with `[all]`.
+    pub notice: Option<String>,
     pub audiences: Vec<String>,
     pub images: usize,
     pub files: usize,
@@ -119,6 +124,8 @@ struct Outcome {
 struct Built {
     pub published: Vec<String>,
     pub withheld: Vec<Withheld>,
+    pub paused: Vec<Withheld>,
+    pub notice: Option<String>,
     pub audiences: Vec<String>,
     pub images: usize,
 }
@@ -126,7 +133,10 @@ struct Built {
 fn publish(opts: &Options) -> Result<Outcome, Error> {
     let base_url = normalize_base_url(&opts.base_url).map_err(Error::CannotRun)?;
     output::check_target(&opts.out, &opts.root).map_err(Error::CannotRun)?;
-    let checked = check::run(&opts.root).map_err(Error::Config)?;
+    // Every date of the policy and calendar judged at `now` (SPEC): a rule
+    // that became active blocks, one that lapsed frees, a quiet period or a
+    // client's approval counts as it stands now.
+    let checked = check::run(&opts.root, JudgedAt::Now(opts.now)).map_err(Error::Config)?;
     let write_error = |e| match e {
         WriteError::Io(message) => Error::CannotRun(message),
         WriteError::Stopped => Error::Stopped,
@@ -156,6 +166,8 @@ fn publish(opts: &Options) -> Result<Outcome, Error> {
         bytes: written.bytes,
         published: built.published,
         withheld: built.withheld,
+        paused: built.paused,
+        notice: built.notice,
         audiences: built.audiences,
         images: built.images,
         no_history: match history {
@@ -308,6 +320,8 @@ fn build(
     };
     let selection = select::select(checked, now, &Rayon);
     let mut withheld = selection.unreadable;
+    let mut paused = Vec::new();
+    let notice = select::pause_notice(&checked.setup, now);
     let mut site = Site {
         company: policy.company.name.clone(),
         language: policy.company.language.clone(),
@@ -317,6 +331,7 @@ fn build(
         now,
         audiences: Vec::new(),
         platforms: Vec::new(),
+        notice: notice.clone(),
     };
     let mut images = Images::default();
     let mut entries: Vec<Entry> = Vec::new();
@@ -335,6 +350,14 @@ fn build(
             }
             select::Verdict::Withhold(reasons) => {
                 withheld.push(Withheld {
+                    id: Some(post.id.clone()),
+                    path: post.path.clone(),
+                    reasons,
+                });
+                continue;
+            }
+            select::Verdict::Pause(reasons) => {
+                paused.push(Withheld {
                     id: Some(post.id.clone()),
                     path: post.path.clone(),
                     reasons,
@@ -439,6 +462,8 @@ fn build(
         published: entries.iter().map(|e| e.post.id.clone()).collect(),
         audiences: site.audiences,
         withheld,
+        paused,
+        notice,
         images: images.written.len(),
     })
 }
@@ -794,8 +819,9 @@ fn cannot_run(message: &str) -> ExitCode {
 }
 
 /// The command: reads the clock (unless `--now`) and the environment,
-/// publishes, and reports. Exit 0: everything due is published; 1: an
-/// approved, due post was withheld (the rest is published); 2: cannot run.
+/// publishes, and reports. Exit 0: everything due is published (or paused
+/// by a quiet period); 1: an approved, due post was withheld (the rest is
+/// published); 2: cannot run.
 pub fn run_cli(args: PublishArgs) -> ExitCode {
     let now = match &args.now {
         Some(text) => match onmessage_engine::time::parse_now(text) {
@@ -893,6 +919,19 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
             opts.root.display()
         ));
     }
+    if let Some(notice) = &outcome.notice {
+        err.push_str(&format!("note: {notice}\n"));
+    }
+    for p in &outcome.paused {
+        let name = p.id.as_deref().unwrap_or_default();
+        err.push_str(&format!(
+            "paused: `{name}` ({}) is held back while a quiet period lasts:\n",
+            p.path
+        ));
+        for r in &p.reasons {
+            err.push_str(&format!("  {}: {}\n", r.rule, r.message));
+        }
+    }
     if !opts.base_url.starts_with("http") {
         err.push_str(&format!(
             "note: --base-url {} is relative: the feeds' links resolve only against the feed's own address; pass the site's https URL when deploying\n",
@@ -912,10 +951,14 @@ pub fn run_cli(args: PublishArgs) -> ExitCode {
         opts.out.display(),
         outcome.files,
         outcome.bytes,
-        match outcome.withheld.len() {
-            0 => String::new(),
-            n => format!("; {n} withheld"),
-        }
+        [
+            (outcome.withheld.len(), "withheld"),
+            (outcome.paused.len(), "paused")
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("; {n} {what}"))
+        .collect::<String>()
     );
     if outcome.withheld.is_empty() {
         ExitCode::SUCCESS

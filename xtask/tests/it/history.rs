@@ -265,12 +265,14 @@ fn a_policy_change_that_blocks_an_old_post_fails_and_shows_its_impact() {
         )]
     );
     let impact = &report["impact"];
-    assert_eq!(impact["newly_blocked"][0]["path"], "content/posts/old.md");
+    assert_eq!(impact["changed"], serde_json::json!(["policy"]));
     assert_eq!(
-        impact["newly_blocked"][0]["rules"],
-        serde_json::json!(["confidential.financials"])
+        impact["groups"],
+        serde_json::json!([{"file": "policy", "entry": "rule confidential.financials", "posts": [
+            {"post": "old", "path": "content/posts/old.md", "title": "Old", "status": "draft", "author": "a",
+             "newly_blocked": ["confidential.financials"]}
+        ]}])
     );
-    assert_eq!(impact["newly_allowed"], serde_json::json!([]));
 }
 
 #[test]
@@ -294,25 +296,111 @@ fn a_calendar_change_reports_the_posts_whose_publication_moves() {
     let (code, report) = repo.check(&["--base", "base"]);
     assert_eq!(code, 1, "the launch post is now embargoed: {report}");
     let impact = &report["impact"];
+    assert_eq!(impact["changed"], serde_json::json!(["calendar"]));
+    // Not in the feed on 2026-11-20 either way: no `feed`, no `live_since`.
     assert_eq!(
-        impact["newly_blocked"][0]["rules"],
-        serde_json::json!(["product.embargo"])
-    );
-    assert_eq!(
-        impact["moved"],
-        serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "from": "2026-12-01T16:00:00Z", "to": "2027-01-15T16:00:00Z"}])
-    );
-    assert_eq!(
-        impact["feed"],
-        serde_json::json!([]),
-        "not in the feed on 2026-11-20 either way"
+        impact["groups"],
+        serde_json::json!([{"file": "calendar", "entry": "product widget-pro", "posts": [
+            {"post": "launch", "path": "content/posts/launch.md", "title": "L", "status": "approved", "author": "a",
+             "newly_blocked": ["product.embargo"],
+             "earliest": {"before": "2026-12-01T11:00:00-05:00", "after": "2027-01-15T11:00:00-05:00", "needs_new_publish_at": true}}
+        ]}])
     );
 
     // Between the two dates the launch post was live and now leaves the feed.
     let (_, report) = repo.check_at("2026-12-05T00:00:00Z", &["--base", "base"]);
+    let post = &report["impact"]["groups"][0]["posts"][0];
+    assert_eq!(post["feed"], "leaves", "{post}");
+    assert_eq!(post["live_since"], "2026-12-01T11:00:00-05:00", "{post}");
+
+    // The human report says what the post needs, in the policy's time zone.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "check",
+            "--now",
+            "2026-12-05T00:00:00Z",
+            "--base",
+            "base",
+            "--root",
+        ])
+        .arg(&repo.root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "impact of the calendar change:\n  product widget-pro (calendar):\n    launch \"L\" (content/posts/launch.md), approved, by a, live since 2026-12-01 11:00 -05:00\n      newly blocked: product.embargo\n      needs a new publish_at (earliest 2027-01-15 11:00 -05:00; was 2026-12-01 11:00 -05:00)\n      leaves the feed now\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("publication moves"), "{text}");
+}
+
+/// The earliest publication follows a time-scoped rule's `active_until`
+/// (here timed by a product's announcement: the teaser, fine on 10
+/// February before, is now blocked until the rule lapses) and a codename's
+/// `public_at`, and each post is grouped under the calendar entry that
+/// moved it.
+#[test]
+fn the_earliest_publication_follows_active_until_and_public_at() {
+    let repo = Repo::new();
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &calendar.replace(
+            "    codenames: [Kite]\n",
+            "    codenames: [{name: Kite, public_at: 2027-03-01}]\n    announce_at: 2027-02-01\n",
+        ),
+    );
+    let policy = std::fs::read_to_string(repo.root.join("policies/policy.yaml")).unwrap();
+    repo.write(
+        "policies/policy.yaml",
+        &format!(
+            "{policy}  - id: teaser.wait\n    severity: error\n    category: launch\n    message: No teasers until Widget Air is out\n    explain: Teasers wait for the launch.\n    active_until: {{product: widget-air}}\n    terms: [coming soon]\n"
+        ),
+    );
+    repo.write(
+        "content/posts/teaser.md",
+        &post("Teaser", "Something is coming soon."),
+    );
+    repo.write(
+        "content/posts/kite.md",
+        &post("Kite", "The story behind Kite."),
+    );
+    repo.commit("base");
+    repo.mark_base();
+    let calendar = std::fs::read_to_string(repo.root.join("policies/calendar.yaml")).unwrap();
+    repo.write(
+        "policies/calendar.yaml",
+        &calendar
+            .replace("public_at: 2027-03-01", "public_at: 2027-04-01")
+            .replace("announce_at: 2027-02-01", "announce_at: 2027-03-01"),
+    );
+    repo.commit("Widget Air slips a month");
+
+    let (_, report) = repo.check(&["--base", "base"]);
+    let groups = report["impact"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{report}");
+    assert_eq!(groups[0]["entry"], "product widget-air");
+    let earliest: Vec<(&str, &Value)> = groups[0]["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["post"].as_str().unwrap(), &p["earliest"]))
+        .collect();
     assert_eq!(
-        report["impact"]["feed"],
-        serde_json::json!([{"post": "launch", "path": "content/posts/launch.md", "before": true, "after": false}])
+        earliest,
+        [
+            (
+                "kite",
+                &serde_json::json!({"before": "2027-03-01T00:00:00-05:00", "after": "2027-04-01T00:00:00-04:00", "needs_new_publish_at": true})
+            ),
+            (
+                "teaser",
+                &serde_json::json!({"before": "2027-02-10T10:00:00-05:00", "after": "2027-03-01T00:00:00-05:00", "needs_new_publish_at": true})
+            ),
+        ]
     );
 }
 
@@ -411,8 +499,11 @@ fn a_new_requirement_that_blocks_old_posts_shows_in_the_impact() {
     );
     let impact = &report["impact"];
     assert_eq!(
-        impact["newly_blocked"],
-        serde_json::json!([{"post": "opinion", "path": "content/posts/opinion.md", "rules": ["voice.own-views"]}])
+        impact["groups"],
+        serde_json::json!([{"file": "policy", "entry": "rule voice.own-views", "posts": [
+            {"post": "opinion", "path": "content/posts/opinion.md", "title": "Opinion", "status": "draft", "author": "a",
+             "newly_blocked": ["voice.own-views"]}
+        ]}])
     );
 }
 
@@ -452,12 +543,15 @@ fn a_schema_change_shows_its_impact() {
     assert_eq!(code, 1, "{report}");
     let impact = &report["impact"];
     assert_eq!(impact["note"], Value::Null, "{impact}");
+    assert_eq!(impact["changed"], serde_json::json!(["schemas"]));
+    let group = &impact["groups"][0];
+    assert_eq!(group["entry"], "schemas (as a whole)", "{impact}");
     assert_eq!(
-        impact["newly_blocked"][0]["path"], "content/posts/untitled.md",
+        group["posts"][0]["path"], "content/posts/untitled.md",
         "{impact}"
     );
     assert_eq!(
-        impact["newly_blocked"][0]["rules"],
+        group["posts"][0]["newly_blocked"],
         serde_json::json!(["post.schema"])
     );
 }

@@ -10,7 +10,8 @@
 //! (sales; a bare `expires_at` of 2027-02-28: gone from 00:00 that day),
 //! `expired-post` (engineering; expires 2027-01-31), `hostile` (markup and control characters in every
 //! field), `gif-post` (an image that cannot be stripped: withheld),
-//! `early-gizmo` (names a product before its announcement: withheld),
+//! `early-gizmo` (names a product before its announcement: withheld until
+//! it, then published, since publish judges the calendar at `--now`),
 //! `leaky-numbers` (a policy error: withheld), `gizmo-launch` (due the
 //! moment gizmo is announced), `future-post` (due 2027-03-15).
 
@@ -148,9 +149,8 @@ struct Expected {
     withheld: &'static [(&'static str, &'static [&'static str])],
 }
 
+/// After gizmo's announcement `early-gizmo` is published: judged at `--now`.
 const WITHHELD_AFTER_FEBRUARY: &[(&str, &[&str])] = &[
-    // Named in the copy and in the file name, which the id comes from.
-    ("early-gizmo", &["product.embargo", "product.embargo"]),
     ("gif-post", &["publish.image"]),
     ("leaky-numbers", &["confidential.financials"]),
 ];
@@ -183,13 +183,9 @@ const EXPECTED: &[Expected] = &[
             ("sales", &["sales-story", "everyone-tip"]),
         ],
         withheld: &[
-            // Judged at its publish_at and again at now: still embargoed
-            // (named in the copy and in the file name, which the id comes
-            // from).
-            (
-                "early-gizmo",
-                &["product.embargo", "product.embargo", "publish.embargo"],
-            ),
+            // Judged at --now: still embargoed (named in the copy and in
+            // the file name, which the id comes from).
+            ("early-gizmo", &["product.embargo", "product.embargo"]),
             ("gif-post", &["publish.image"]),
             ("leaky-numbers", &["confidential.financials"]),
         ],
@@ -197,22 +193,43 @@ const EXPECTED: &[Expected] = &[
     Expected {
         now: MARCH,
         code: 1,
-        all: &["gizmo-launch", "hostile", "everyone-tip"],
+        all: &["gizmo-launch", "early-gizmo", "hostile", "everyone-tip"],
         audiences: &[
-            ("design", &["gizmo-launch", "hostile", "everyone-tip"]),
-            ("engineering", &["gizmo-launch", "hostile", "everyone-tip"]),
+            (
+                "design",
+                &["gizmo-launch", "early-gizmo", "hostile", "everyone-tip"],
+            ),
+            (
+                "engineering",
+                &["gizmo-launch", "early-gizmo", "hostile", "everyone-tip"],
+            ),
         ],
         withheld: WITHHELD_AFTER_FEBRUARY,
     },
     Expected {
         now: APRIL,
         code: 1,
-        all: &["future-post", "gizmo-launch", "hostile", "everyone-tip"],
+        all: &[
+            "future-post",
+            "gizmo-launch",
+            "early-gizmo",
+            "hostile",
+            "everyone-tip",
+        ],
         audiences: &[
-            ("design", &["gizmo-launch", "hostile", "everyone-tip"]),
+            (
+                "design",
+                &["gizmo-launch", "early-gizmo", "hostile", "everyone-tip"],
+            ),
             (
                 "engineering",
-                &["future-post", "gizmo-launch", "hostile", "everyone-tip"],
+                &[
+                    "future-post",
+                    "gizmo-launch",
+                    "early-gizmo",
+                    "hostile",
+                    "everyone-tip",
+                ],
             ),
         ],
         withheld: WITHHELD_AFTER_FEBRUARY,
@@ -287,7 +304,7 @@ fn withheld_posts_are_named_with_their_reasons() {
         "withheld: `leaky-numbers` (content/posts/2027/leaky-numbers.md) is approved and due but was withheld:",
         "  confidential.financials (line 9): Company financial information stays inside the company: 'revenue' in the default copy",
         "  publish.image: image `media/anim.gif` cannot be published: GIF images are not supported",
-        "  publish.embargo: product `gizmo` (Gizmo) is not announced yet: announce_at is 2027-03-01 09:00-05:00 EST",
+        "  product.embargo (line 8): gizmo ('Gizmo') is embargoed until 2027-03-01 09:00-05:00 EST, but it is 2027-02-14 19:00-05:00 EST (--now)",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }

@@ -80,6 +80,9 @@ pub fn summary(report: &Report, impact: Option<&Impact>, links: &Links) -> Strin
     );
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
+        if let Some(impact) = impact {
+            impact_section(&mut out, impact);
+        }
         return out;
     }
     out.push_str("| | rule | where | message | how to fix |\n|---|---|---|---|---|\n");
@@ -102,41 +105,40 @@ pub fn summary(report: &Report, impact: Option<&Impact>, links: &Links) -> Strin
 }
 
 fn impact_section(out: &mut String, impact: &Impact) {
-    out.push_str("\n### Impact of the policy change\n\n");
+    let heading = super::impact_heading(impact);
+    let mut chars = heading.chars();
+    let first: String = chars
+        .next()
+        .into_iter()
+        .flat_map(char::to_uppercase)
+        .collect();
+    let _ = writeln!(out, "\n### {first}{}\n", chars.as_str());
     if let Some(note) = &impact.note {
         let _ = writeln!(out, "{}\n", cell(note));
     }
-    out.push_str("| change | post | rules or dates |\n|---|---|---|\n");
-    for (label, posts) in [
-        ("newly blocked", &impact.newly_blocked),
-        ("newly allowed", &impact.newly_allowed),
-    ] {
-        for p in posts.iter() {
+    if impact.note.is_none() && impact.groups.is_empty() {
+        out.push_str("No post changes verdict or publication date.\n");
+    }
+    for group in &impact.groups {
+        let _ = writeln!(out, "#### {} ({})\n", cell(&group.entry), group.file);
+        out.push_str(
+            "| post | status | author | live since | what changes |\n|---|---|---|---|---|\n",
+        );
+        for post in &group.posts {
             let _ = writeln!(
                 out,
-                "| {label} | `{}` | {} |",
-                cell(&p.path),
-                cell(&p.rules.join(", "))
+                "| `{}` {} | {} | {} | {} | {} |",
+                cell(&post.path),
+                cell(&post.title),
+                cell(&post.status),
+                cell(&post.author),
+                post.live_since
+                    .as_deref()
+                    .map_or("not live".to_string(), super::moment),
+                cell(&super::effects(post).join("; "))
             );
         }
-    }
-    for f in &impact.feed {
-        let change = if f.after {
-            "enters the feed now"
-        } else {
-            "leaves the feed now"
-        };
-        let _ = writeln!(out, "| {change} | `{}` | |", cell(&f.path));
-    }
-    for m in &impact.moved {
-        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".to_string());
-        let _ = writeln!(
-            out,
-            "| publication moves | `{}` | {} → {} |",
-            cell(&m.path),
-            show(&m.from),
-            show(&m.to)
-        );
+        out.push('\n');
     }
 }
 
@@ -226,6 +228,47 @@ mod tests {
         assert!(
             row.contains("[p.md:3:5](https://github.com/o/r/blob/abc/p.md#L3)"),
             "{row}"
+        );
+    }
+
+    /// The impact is in the summary even when there is no finding (a
+    /// calendar change that frees posts), grouped by the changed entry.
+    #[test]
+    fn the_impact_is_grouped_by_entry_and_shown_without_findings() {
+        use crate::review::{Affected, Earliest, Group, Impact};
+        let impact = Impact {
+            changed: vec!["calendar"],
+            groups: vec![Group {
+                file: "calendar",
+                entry: "product widget-pro".to_string(),
+                posts: vec![Affected {
+                    post: "launch".to_string(),
+                    path: "content/posts/launch.md".to_string(),
+                    title: "Launch | day".to_string(),
+                    status: "approved".to_string(),
+                    author: "jane".to_string(),
+                    live_since: Some("2026-12-01T11:00:00-05:00".to_string()),
+                    newly_blocked: Vec::new(),
+                    newly_allowed: vec!["product.embargo".to_string()],
+                    earliest: Some(Earliest {
+                        before: Some("2027-01-15T11:00:00-05:00".to_string()),
+                        after: Some("2026-12-01T11:00:00-05:00".to_string()),
+                        needs_new_publish_at: false,
+                    }),
+                    feed: Some("enters"),
+                }],
+            }],
+            note: None,
+        };
+        let text = summary(
+            &Report::default(),
+            Some(&impact),
+            &Links { blob_base: None },
+        );
+        assert!(text.contains("No findings.\n\n### Impact of the calendar change\n\n#### product widget-pro (calendar)\n"), "{text}");
+        assert!(
+            text.contains("| `content/posts/launch.md` Launch \\| day | approved | jane | 2026-12-01 11:00 -05:00 | newly allowed: product.embargo; can go out at its publish_at again (earliest 2026-12-01 11:00 -05:00; was 2027-01-15 11:00 -05:00); enters the feed now |"),
+            "{text}"
         );
     }
 }

@@ -54,46 +54,21 @@ pub fn render(report: &Report, impact: Option<&Impact>, style: Style) -> String 
 }
 
 fn impact_section(out: &mut String, impact: &Impact, style: Style) {
-    let _ = writeln!(out, "{}", style.bold("impact of the policy change:"));
+    let heading = format!("{}:", super::impact_heading(impact));
+    let _ = writeln!(out, "{}", style.bold(&heading));
     if let Some(note) = &impact.note {
         let _ = writeln!(out, "  {note}");
     }
-    let lists = [
-        ("newly blocked", &impact.newly_blocked),
-        ("newly allowed", &impact.newly_allowed),
-    ];
-    for (label, posts) in lists {
-        for p in posts.iter() {
-            let _ = writeln!(out, "  {label}: {} ({})", p.path, p.rules.join(", "));
+    for group in &impact.groups {
+        let _ = writeln!(out, "  {} ({}):", group.entry, group.file);
+        for post in &group.posts {
+            let _ = writeln!(out, "    {}", super::affected_post(post));
+            for effect in super::effects(post) {
+                let _ = writeln!(out, "      {effect}");
+            }
         }
     }
-    for f in &impact.feed {
-        let change = if f.after {
-            "enters the feed now"
-        } else {
-            "leaves the feed now"
-        };
-        let _ = writeln!(out, "  {change}: {}", f.path);
-    }
-    for m in &impact.moved {
-        let show = |t: &Option<String>| {
-            t.clone()
-                .unwrap_or_else(|| "never (a product is not announced)".to_string())
-        };
-        let _ = writeln!(
-            out,
-            "  publication moves: {}: {} -> {}",
-            m.path,
-            show(&m.from),
-            show(&m.to)
-        );
-    }
-    if impact.note.is_none()
-        && impact.newly_blocked.is_empty()
-        && impact.newly_allowed.is_empty()
-        && impact.moved.is_empty()
-        && impact.feed.is_empty()
-    {
+    if impact.note.is_none() && impact.groups.is_empty() {
         let _ = writeln!(out, "  no post changes verdict or publication date");
     }
     out.push('\n');

@@ -136,7 +136,7 @@ Fix: add the product id to `products`.",
         severity: Severity::Error,
         category: "client",
         summary: "A client is named without a written approval valid at publish time",
-        explain: "Naming a client publicly implies a relationship that the client may not want known; most contracts require written approval. The policy records each client's approval in policies/policy.yaml (`approved_until`). A post may name a client (any of its names, however written) only if the approval is valid at the post's `publish_at`.
+        explain: "Naming a client publicly implies a relationship that the client may not want known; most contracts require written approval. The policy records each client's approval in policies/policy.yaml (`approved_until`, its last day, and `approved_from`, its first, when it starts later; a `note` says what it covers). A post may name a client (any of its names, however written) only inside that window at the post's `publish_at`; publish judges the window again when it runs.
 
 Fix: remove the client's name, or ask the account team to obtain (or renew) the approval and the policy owners to record it. This rule cannot be allowed.",
         allowable: false,
@@ -146,7 +146,7 @@ Fix: remove the client's name, or ask the account team to obtain (or renew) the 
         severity: Severity::Error,
         category: "calendar",
         summary: "A post scheduled inside a quiet period trips a rule of a blocked category",
-        explain: "Before earnings, during an acquisition and at other sensitive times, the company keeps a quiet period: some topics, or all posts, must wait. policies/calendar.yaml lists each period with the rule categories it blocks ([all] blocks every post). A post scheduled inside a period that trips a rule of a blocked category is an error, whatever that rule's own severity.
+        explain: "Before earnings, during an acquisition and at other sensitive times, the company keeps a quiet period: some topics, or all posts, must wait. policies/calendar.yaml lists each period with the rule categories it blocks ([all] blocks every post). A post scheduled inside a period that trips a rule of a blocked category is an error, whatever that rule's own severity. While a period lasts, publish withdraws the posts it covers from the feed (with [all], every post: the feeds say why and until when) and brings them back after it.
 
 Fix: reschedule the post after the period ends, or remove the text the finding points at.",
         allowable: true,

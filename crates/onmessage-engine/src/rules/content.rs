@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use super::{Context, Sink, show_moment};
+use super::{Context, JudgedAt, Sink, show_moment};
 use crate::calendar::Product;
 use crate::finding::Severity;
 use crate::matcher::{Hit, Subject};
@@ -24,7 +24,7 @@ pub(super) fn products(
     ctx: &Context,
     post: &Post,
     hits: &[Hit],
-    publish_at: Option<Timestamp>,
+    at: Option<Timestamp>,
     sink: &mut Sink,
 ) {
     let products = &ctx.calendar.products;
@@ -36,7 +36,7 @@ pub(super) fn products(
         };
         let p = &products[product];
         // Second edition: a codename with `public_at` is blocked only before it.
-        if publish_at.is_some_and(|at| p.codename_is_public_at(&hit.spelling, at)) {
+        if at.is_some_and(|at| p.codename_is_public_at(&hit.spelling, at)) {
             continue;
         }
         let help = match p
@@ -88,10 +88,10 @@ pub(super) fn products(
             );
             continue;
         };
-        if let Some(publish_at) = publish_at
-            && !p.is_announced_at(publish_at)
+        if let Some(at) = at
+            && !p.is_announced_at(at)
         {
-            let (message, help) = embargo_text(ctx, p, publish_at);
+            let (message, help) = embargo_text(ctx, p, at);
             sink.push("product.embargo", Severity::Error, range, message, help);
         }
     }
@@ -115,10 +115,10 @@ pub(super) fn products(
                 format!("Add {} to `products` so the post is gated on its announcement and checked for disclosure", p.id),
             );
         }
-        if let Some(publish_at) = publish_at
-            && !p.is_announced_at(publish_at)
+        if let Some(at) = at
+            && !p.is_announced_at(at)
         {
-            let (message, help) = embargo_text(ctx, p, publish_at);
+            let (message, help) = embargo_text(ctx, p, at);
             sink.push(
                 "product.embargo",
                 Severity::Error,
@@ -166,12 +166,17 @@ pub(super) fn describe(field: Field, post: &Post) -> String {
     }
 }
 
-fn embargo_text(ctx: &Context, p: &Product, publish_at: Timestamp) -> (String, String) {
-    let scheduled = show_moment(publish_at, ctx.policy);
+fn embargo_text(ctx: &Context, p: &Product, at: Timestamp) -> (String, String) {
+    let scheduled = match ctx.at {
+        JudgedAt::PublishAt => {
+            format!("this post is scheduled for {}", show_moment(at, ctx.policy))
+        }
+        JudgedAt::Now(_) => format!("it is {} (--now)", show_moment(at, ctx.policy)),
+    };
     match (p.announce_at, &p.announce_text) {
         (Some(at), Some(text)) => (
             format!(
-                "{} ('{}') is embargoed until {}, but this post is scheduled for {scheduled}",
+                "{} ('{}') is embargoed until {}, but {scheduled}",
                 p.id,
                 p.name,
                 show_moment(at, ctx.policy)
@@ -199,7 +204,7 @@ pub(super) fn clients(
     ctx: &Context,
     post: &Post,
     hits: &[Hit],
-    publish_at: Option<Timestamp>,
+    at: Option<Timestamp>,
     sink: &mut Sink,
 ) {
     let clients = &ctx.policy.clients;
@@ -212,7 +217,7 @@ pub(super) fn clients(
         };
         named[client] = true;
         let c = &clients[client];
-        if let Some(problem) = approval_problem(ctx, c, publish_at) {
+        if let Some((problem, help)) = approval_problem(ctx, c, at) {
             sink.push(
                 "client.unapproved",
                 Severity::Error,
@@ -223,7 +228,7 @@ pub(super) fn clients(
                     in_path(hit, post),
                     c.id
                 ),
-                with_rename(hit, approval_help(c)),
+                with_rename(hit, help),
             );
         }
     }
@@ -248,40 +253,65 @@ pub(super) fn clients(
         if named[index] {
             continue;
         }
-        if let Some(problem) = approval_problem(ctx, c, publish_at) {
+        if let Some((problem, help)) = approval_problem(ctx, c, at) {
             sink.push(
                 "client.unapproved",
                 Severity::Error,
                 range,
                 format!("this post names client {}, {problem}", c.id),
-                approval_help(c),
+                help,
             );
         }
     }
 }
 
-/// Why a client may not be named at `publish_at`, if it may not.
-fn approval_problem(ctx: &Context, c: &Client, publish_at: Option<Timestamp>) -> Option<String> {
-    match (c.approved_until, &c.approved_until_text) {
-        (Some(until), Some(text)) => {
-            let publish_at = publish_at?;
-            (publish_at >= until).then(|| {
-                format!(
-                    "whose approval to be named publicly expired after {}, before this post's publish_at ({})",
-                    show_written(text, &ctx.policy.timezone),
-                    show_moment(publish_at, ctx.policy)
-                )
-            })
-        }
-        _ => Some("which has no written approval to be named publicly".to_string()),
-    }
-}
-
-fn approval_help(c: &Client) -> String {
-    format!(
+/// Why a client may not be named at `at` (the judged moment), if it may
+/// not: the message's end and the help.
+fn approval_problem(ctx: &Context, c: &Client, at: Option<Timestamp>) -> Option<(String, String)> {
+    let get_approval = format!(
         "Remove the client's name, or have the account team obtain written approval and record it as `approved_until` for {} in policies/policy.yaml",
         c.id
-    )
+    );
+    let (Some(until), Some(until_text)) = (c.approved_until, &c.approved_until_text) else {
+        return Some((
+            "which has no written approval to be named publicly".to_string(),
+            with_note(c, get_approval),
+        ));
+    };
+    let at = at?;
+    let judged = ctx.at.describe(at, ctx.policy);
+    let until_text = show_written(until_text, &ctx.policy.timezone);
+    if let (Some(from), Some(from_text)) = (c.approved_from, &c.approved_from_text)
+        && at < from
+    {
+        let from_text = show_written(from_text, &ctx.policy.timezone);
+        return Some((
+            format!(
+                "whose approval to be named publicly starts on {from_text}, after {judged}: it may be named from {} to {until_text}",
+                show_moment(from, ctx.policy)
+            ),
+            with_note(
+                c,
+                format!("Move publish_at to {from_text} or later, or remove the client's name"),
+            ),
+        ));
+    }
+    (at >= until).then(|| {
+        (
+            format!(
+                "whose approval to be named publicly expired after {until_text}, before {judged}"
+            ),
+            with_note(c, get_approval),
+        )
+    })
+}
+
+/// The help, with what the policy owners noted about the client's approval.
+fn with_note(c: &Client, help: String) -> String {
+    match &c.note {
+        Some(note) => format!("{help}. Note on {}'s approval: {note}", c.id),
+        None => help,
+    }
 }
 
 /// Matched text on one line, for messages.

@@ -3,41 +3,43 @@
 
 use jiff::Timestamp;
 
-use super::{Context, Sink, builtin, show_moment};
+use super::{Context, JudgedAt, Sink, builtin, show_moment};
 use crate::calendar::ALL_CATEGORIES;
 use crate::finding::Severity;
 use crate::post::Post;
 
-pub(super) fn quiet_periods(
-    ctx: &Context,
-    post: &Post,
-    publish_at: Option<Timestamp>,
-    sink: &mut Sink,
-) {
-    let Some(publish_at) = publish_at else { return };
-    for period in ctx
-        .calendar
-        .quiet_periods
-        .iter()
-        .filter(|q| q.contains(publish_at))
-    {
-        let tz = &ctx.policy.timezone;
+pub(super) fn quiet_periods(ctx: &Context, post: &Post, at: Option<Timestamp>, sink: &mut Sink) {
+    let Some(at) = at else { return };
+    let tz = &ctx.policy.timezone;
+    for period in ctx.calendar.quiet_periods.iter().filter(|q| q.contains(at)) {
         let when = format!(
             "quiet period '{}' ({} to {})",
             period.name,
             crate::time::show_written(&period.start_text, tz),
             crate::time::show_written(&period.end_text, tz)
         );
-        let help = format!(
-            "Move publish_at after {} (the period's end), or remove what the finding points at",
-            crate::time::show_written(&period.end_text, tz)
-        );
+        let help = match ctx.at {
+            JudgedAt::PublishAt => format!(
+                "Move publish_at after {} (the period's end), or remove what the finding points at",
+                crate::time::show_written(&period.end_text, tz)
+            ),
+            JudgedAt::Now(_) => format!(
+                "Nothing to do: the post returns to the feed when the period ends ({}), unless you remove what the finding points at",
+                show_moment(period.end, ctx.policy)
+            ),
+        };
         if period.categories.iter().any(|c| c == ALL_CATEGORIES) {
             let range = post.front_range("/publish_at", false);
-            let message = format!(
-                "this post is scheduled for {}, inside {when}, which holds back every post",
-                show_moment(publish_at, ctx.policy)
-            );
+            let message = match ctx.at {
+                JudgedAt::PublishAt => format!(
+                    "this post is scheduled for {}, inside {when}, which holds back every post",
+                    show_moment(at, ctx.policy)
+                ),
+                JudgedAt::Now(_) => format!(
+                    "{} is inside {when}, which holds back every post, earlier ones included",
+                    ctx.at.describe(at, ctx.policy)
+                ),
+            };
             sink.push(
                 "quiet-period",
                 Severity::Error,

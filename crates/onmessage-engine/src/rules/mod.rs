@@ -1,6 +1,7 @@
 //! Rules: from one parsed post (plus the policy, calendar and matcher) to
 //! findings. Rules only produce data; they never print and never read the
-//! clock: a post is judged at its own `publish_at`.
+//! clock: `check` judges a post at its own `publish_at`, publish at the
+//! `--now` it was given ([`JudgedAt`]).
 
 mod approval;
 pub mod builtin;
@@ -58,6 +59,36 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     pub calendar: &'a Calendar,
     pub matcher: &'a Matcher,
+    /// The moment the dates of rules and calendar are judged at.
+    pub at: JudgedAt,
+}
+
+/// When `active_from`/`active_until`, announcements, codenames' `public_at`,
+/// clients' approvals and quiet periods are judged: `check` at each post's
+/// `publish_at` (will it be fine when it goes out?), publish at its `--now`
+/// (may it be shared at this moment?).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JudgedAt {
+    PublishAt,
+    Now(Timestamp),
+}
+
+impl JudgedAt {
+    /// The moment for a post whose `publish_at` is `publish_at`.
+    fn moment(self, publish_at: Option<Timestamp>) -> Option<Timestamp> {
+        match self {
+            JudgedAt::PublishAt => publish_at,
+            JudgedAt::Now(now) => Some(now),
+        }
+    }
+
+    /// The judged moment `at`, for messages: "this post's publish_at (…)".
+    fn describe(self, at: Timestamp, policy: &Policy) -> String {
+        match self {
+            JudgedAt::PublishAt => format!("this post's publish_at ({})", show_moment(at, policy)),
+            JudgedAt::Now(_) => format!("--now ({})", show_moment(at, policy)),
+        }
+    }
 }
 
 impl Context<'_> {
@@ -90,6 +121,7 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
         .front
         .as_ref()
         .and_then(|f| parse_moment(&f.publish_at, &ctx.policy.timezone, DayBound::Start).ok());
+    let at = ctx.at.moment(publish_at);
     let units = post.scanned_units();
     let hits = ctx.matcher.scan(&units);
     // Found once: the link rules read every unit's, the network rules each
@@ -104,8 +136,8 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     let copy_urls = &urls[urls.len() - post.sections.len()..];
 
     structure::headings(post, &mut sink);
-    content::products(ctx, post, &hits, publish_at, &mut sink);
-    content::clients(ctx, post, &hits, publish_at, &mut sink);
+    content::products(ctx, post, &hits, at, &mut sink);
+    content::clients(ctx, post, &hits, at, &mut sink);
     platforms::limits(ctx, post, copy_urls, &mut sink);
     links::check(ctx, &units, &urls, &mut sink);
     links::schemes(post, &mut sink);
@@ -122,10 +154,10 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
         &post.text,
         &hits,
     );
-    scoped::policy_rules(ctx, post, &view, &hits, publish_at, &mut sink);
+    scoped::policy_rules(ctx, post, &view, &hits, at, &mut sink);
     platforms::disclosure(ctx, post, &view, &hits, &mut sink);
     scoped::builtin_severities(ctx.policy, &mut sink);
-    exceptions::quiet_periods(ctx, post, publish_at, &mut sink);
+    exceptions::quiet_periods(ctx, post, at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);
     sink.findings
 }

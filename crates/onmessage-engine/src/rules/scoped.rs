@@ -215,7 +215,7 @@ fn links_to(targets: &[LinkTarget], url: &FoundUrl, text: &str) -> bool {
 }
 
 /// The moment an activation stands for (`None`: a product not announced).
-fn activation_moment(a: &Activation, calendar: &Calendar) -> Option<Timestamp> {
+pub(crate) fn activation_moment(a: &Activation, calendar: &Calendar) -> Option<Timestamp> {
     match &a.at {
         Active::At(at) => Some(*at),
         Active::Product(id) => calendar.product(id).and_then(|p| p.announce_at),
@@ -285,7 +285,7 @@ pub(super) fn policy_rules(
     post: &Post,
     view: &View,
     hits: &[Hit],
-    publish_at: Option<Timestamp>,
+    at: Option<Timestamp>,
     sink: &mut Sink,
 ) {
     let policy = ctx.policy;
@@ -315,7 +315,7 @@ pub(super) fn policy_rules(
         {
             continue;
         }
-        if !is_active(rule, ctx.calendar, publish_at) {
+        if !is_active(rule, ctx.calendar, at) {
             continue;
         }
         if let Some(when) = &rule.when
