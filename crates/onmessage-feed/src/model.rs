@@ -2,6 +2,8 @@
 //! length, which URL) is made here, so the JSON Feed, Atom and hub renderers
 //! only format it and can never disagree.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -44,11 +46,35 @@ pub struct Site {
     pub audiences: Vec<String>,
     /// Every network some published post is for, in `Platform` order.
     pub platforms: Vec<Platform>,
+    /// The policy's `company.audience_names`: what the hub calls an audience.
+    pub audience_names: BTreeMap<String, String>,
 }
 
 impl Site {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// A post's own page, relative to the output root: `posts/<id>/`, the
+    /// id percent-encoded (a file-name id may hold any character).
+    pub fn post_path(id: &str) -> String {
+        format!("posts/{}/", percent(id))
+    }
+
+    /// The page that describes the `_onmessage` feed extension, relative to
+    /// the output root.
+    pub fn about_path() -> &'static str {
+        "about.html"
+    }
+
+    /// The feeds' icon and the hub's favicon, relative to the output root.
+    pub fn icon_path() -> &'static str {
+        "icon.svg"
+    }
+
+    /// The name readers see for an audience: the policy's, else its id.
+    pub fn audience_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.audience_names.get(id).map_or(id, String::as_str)
     }
 
     /// Where a feed for `audience` lives, relative to the output root.
@@ -94,6 +120,9 @@ pub struct Image {
     pub alt: String,
     pub mime: &'static str,
     pub size: usize,
+    /// In pixels, read from the published file.
+    pub width: u32,
+    pub height: u32,
 }
 
 /// One network's copy of a post, as the employee shares it.

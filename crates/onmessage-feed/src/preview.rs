@@ -19,6 +19,7 @@ pub fn preview(policy: &Policy, post: &Post, now: Timestamp) -> Preview {
         now,
         audiences: Vec::new(),
         platforms: Vec::new(),
+        audience_names: Default::default(),
     };
     let front = post.front.as_ref();
     let copies = model::item(policy, &site, post, now, None, Vec::new(), None)

@@ -15,6 +15,7 @@
 //! format, and appended to every file it belongs to, a chunk of items at a
 //! time.
 
+mod dimensions;
 mod output;
 
 use std::collections::{HashMap, HashSet};
@@ -35,8 +36,9 @@ use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
 use onmessage_engine::time::{DayBound, parse_moment};
+use onmessage_feed::hub::Page;
 use onmessage_feed::model::{self, Feed, Site};
-use onmessage_feed::{atom, encode, hub, jsonfeed, rss, strip};
+use onmessage_feed::{about, atom, encode, hub, icon, jsonfeed, rss, strip};
 use output::{Staging, WriteError};
 
 use crate::check::{self, Rayon};
@@ -297,6 +299,7 @@ fn build(
         now,
         audiences: Vec::new(),
         platforms: Vec::new(),
+        audience_names: policy.company.audience_names.clone(),
     };
     let mut images = Images::default();
     let mut entries: Vec<Entry> = Vec::new();
@@ -382,7 +385,7 @@ fn build(
     let mut rendered: Vec<Rendered> = Vec::new();
     for chunk in entries.chunks(CHUNK) {
         let (written, next) = rayon::join(
-            || files.append(&rendered),
+            || files.append(staging, &rendered),
             || {
                 chunk
                     .par_iter()
@@ -393,8 +396,10 @@ fn build(
         written?;
         rendered = next;
     }
-    files.append(&rendered)?;
+    files.append(staging, &rendered)?;
     files.close(staging, &site)?;
+    staging.write(Site::about_path(), about::page(&site).as_bytes())?;
+    staging.write(Site::icon_path(), icon::SVG.as_bytes())?;
     Ok(Built {
         published: entries.iter().map(|e| e.post.id.clone()).collect(),
         audiences: site.audiences,
@@ -410,6 +415,9 @@ struct Rendered<'a> {
     atom: String,
     rss: String,
     card: String,
+    /// The post's own page and where it goes.
+    page_path: String,
+    page: String,
 }
 
 impl<'a> Rendered<'a> {
@@ -429,7 +437,9 @@ impl<'a> Rendered<'a> {
             json: jsonfeed::item(&item),
             atom: atom::entry(site, &item),
             rss: rss::item(&item),
-            card: hub::card(site, &item),
+            card: hub::card(site, &item, Page::Root),
+            page_path: format!("{}index.html", Site::post_path(&item.id)),
+            page: hub::post_page(site, &item),
         }
     }
 }
@@ -532,12 +542,13 @@ impl<'a> FeedFiles<'a> {
         Ok(FeedFiles { feeds, hub })
     }
 
-    fn append(&mut self, items: &[Rendered]) -> Result<(), WriteError> {
+    fn append(&mut self, staging: &mut Staging, items: &[Rendered]) -> Result<(), WriteError> {
         for item in items {
             for feed in &mut self.feeds {
                 feed.append(item)?;
             }
             self.hub.write(item.card.as_bytes())?;
+            staging.write(&item.page_path, item.page.as_bytes())?;
         }
         Ok(())
     }
@@ -623,6 +634,8 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
     let bytes = images::read(&real).map_err(|why| reason(format!("cannot be published: {why}")))?;
     let (kind, stripped) =
         strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
+    let (width, height) = dimensions::dimensions(kind, &stripped)
+        .map_err(|why| reason(format!("cannot be published: {why}")))?;
     let stem: String = Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().to_ascii_lowercase())
@@ -644,6 +657,8 @@ fn stripped_image(root: &Path, path: &str, site: &Site) -> Result<(Vec<u8>, mode
         alt: String::new(),
         mime: kind.mime(),
         size: stripped.len(),
+        width,
+        height,
     };
     Ok((stripped, published))
 }

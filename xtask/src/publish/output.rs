@@ -9,6 +9,7 @@
 //! the next run puts the previous output back if a crash fell between them.
 //! Leftovers of a crashed run are removed at the start of the next.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -101,8 +102,9 @@ pub struct Staging {
     out: PathBuf,
     new: PathBuf,
     old: PathBuf,
-    /// Every directory created in `new`, synced before the swap.
-    dirs: Vec<PathBuf>,
+    /// Every directory created in `new`, synced before the swap (a set:
+    /// every post has a folder of its own).
+    dirs: BTreeSet<PathBuf>,
     /// Every file created in `new`, relative, with `/`: the egress scan
     /// reads them before the swap.
     files: Vec<String>,
@@ -181,7 +183,7 @@ impl Staging {
         fs::create_dir(&new).map_err(|e| io_error("create", &new, e))?;
         Ok(Staging {
             out: out.to_path_buf(),
-            dirs: vec![new.clone()],
+            dirs: BTreeSet::from([new.clone()]),
             files: Vec::new(),
             new,
             old,
@@ -199,9 +201,12 @@ impl Staging {
             return Err(WriteError::Stopped);
         }
         let full = self.new.join(path);
-        if let Some(dir) = full.parent().filter(|d| !self.dirs.iter().any(|x| x == d)) {
+        if let Some(dir) = full.parent().filter(|d| !self.dirs.contains(*d)) {
             fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
-            self.dirs.push(dir.to_path_buf());
+            // Every folder created on the way holds a new entry to sync.
+            for created in dir.ancestors().take_while(|d| *d != self.new) {
+                self.dirs.insert(created.to_path_buf());
+            }
         }
         let file = fs::File::create(&full).map_err(|e| io_error("create", &full, e))?;
         self.created += 1;
