@@ -128,6 +128,14 @@
     });
   });
 
+  // Percent-encoding as the tool writes share URLs (encode.rs): only
+  // letters, digits and -._~ are left as they are.
+  function percent(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, function (c) {
+      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+  }
+
   // Tracked links are shown without their utm_ parameters and copied,
   // shared and counted whole: data-links holds [[whole, short], ...].
   function replaceAll(text, from, to) { return text.split(from).join(to); }
@@ -157,7 +165,7 @@
       over.hidden = !isOver;
       over.textContent = isOver ? ', ' + (length - limit) + ' over the limit' : '';
       if (!share) { return; }
-      if (intent) { shareUrl = intent + encodeURIComponent(text); }
+      if (intent) { shareUrl = intent + percent(text); }
       blocked.hidden = !isOver;
       if (isOver) {
         share.removeAttribute('href');
