@@ -168,13 +168,10 @@ pub fn post_page(site: &Site, item: &Item) -> String {
         &format!("{} · {}", item.title, title(site, None)),
         Page::Post,
     );
-    m.raw("<div class=\"wrap\">\n<header class=\"top\">\n<p class=\"back\">");
-    m.element(
-        "a",
-        &[("href", &Page::Post.link(""))],
-        &format!("All {} posts to share", site.company),
-    );
-    m.raw("</p>\n</header>\n<main>\n");
+    // The page's level-one heading is the hub's name, a way back to it.
+    m.raw("<div class=\"wrap\">\n<header class=\"top\">\n<h1 class=\"site\">");
+    m.element("a", &[("href", &Page::Post.link(""))], &title(site, None));
+    m.raw("</h1>\n</header>\n<main>\n");
     let mut page = m.finish();
     page.push_str(&card(site, item, Page::Post));
     let mut m = Markup::new(Dialect::Html);

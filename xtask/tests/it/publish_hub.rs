@@ -713,7 +713,7 @@ fn the_hub_works_in_headless_chromium() {
     );
     assert_eq!(
         browser.eval(
-            "[document.querySelector('.back a').href, document.querySelector('footer a').href]"
+            "[document.querySelector('h1.site a').href, document.querySelector('footer a').href]"
         ),
         json!([
             format!("file://{}/", out.display()),
