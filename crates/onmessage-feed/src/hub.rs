@@ -558,6 +558,57 @@ mod tests {
     }
 
     #[test]
+    fn tracked_links_have_a_short_form_without_their_utm_parameters() {
+        let tagged = onmessage_engine::share::utm_tag("https://e.com/a?ref=hub#top", "x", "p");
+        assert_eq!(
+            untracked(&tagged).as_deref(),
+            Some("https://e.com/a?ref=hub#top")
+        );
+        let tagged = onmessage_engine::share::utm_tag("https://e.com/a", "x", "p");
+        assert_eq!(untracked(&tagged).as_deref(), Some("https://e.com/a"));
+        assert_eq!(untracked("https://e.com/a?ref=hub#top"), None);
+        assert_eq!(untracked("https://e.com/a#utm_source=x"), None);
+        // Each link once, in order; untracked links are not listed.
+        let text = format!("Read {tagged} and https://e.com/b, again {tagged}.");
+        assert_eq!(
+            short_links(&text).unwrap(),
+            format!("[[\"{tagged}\",\"https://e.com/a\"]]")
+        );
+        assert_eq!(short_links("Read https://e.com/b"), None);
+    }
+
+    #[test]
+    fn a_text_published_over_its_limit_has_share_off_and_says_why() {
+        let copy = |text: &str, length: usize| PlatformCopy {
+            platform: Platform::X,
+            text: text.to_string(),
+            sha256: String::new(),
+            length,
+            limit: 280,
+            intent: Intent::Text {
+                prefix: "https://x.com/intent/post?text=",
+            },
+            share_url: Some(format!("https://x.com/intent/post?text={text}")),
+            link_attached: false,
+        };
+        let render = |p: &PlatformCopy| {
+            let mut m = Markup::new(Dialect::Html);
+            panel(&mut m, "p", p);
+            m.finish()
+        };
+        let over = render(&copy("long", 281));
+        assert!(over.contains("class=\"panel is-over\""));
+        assert!(over.contains("<span class=\"over\">, 1 over the limit</span>"));
+        assert!(over.contains("<a class=\"share\" aria-describedby=\"p__limit_x\" role=\"link\" aria-disabled=\"true\" data-href=\"https://x.com/intent/post?text=long\">"));
+        assert!(over.contains("<p class=\"limit\" id=\"p__limit_x\">Share is off"));
+        let within = render(&copy("short", 280));
+        assert!(within.contains("class=\"panel\""));
+        assert!(within.contains("href=\"https://x.com/intent/post?text=short\" target=\"_blank\""));
+        assert!(within.contains("<p class=\"limit\" id=\"p__limit_x\" hidden=\"\">"));
+        assert!(!within.contains("aria-disabled"));
+    }
+
+    #[test]
     fn expiry_reads_as_the_last_day() {
         let tz = TimeZone::get("America/New_York").unwrap();
         let end: Timestamp = "2027-01-01T05:00:00Z".parse().unwrap();
