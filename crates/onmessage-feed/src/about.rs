@@ -17,7 +17,7 @@ const JSON_FIELDS: &[(&str, &str)] = &[
     ),
     (
         "platforms.<id>.text",
-        "The exact text to share on that network: Markdown removed, links tagged with utm_source=<network>&utm_medium=employee_advocacy&utm_campaign=<post id>.",
+        "The exact text to share on that network, as approved, its links tagged with utm_source=<network>&utm_medium=employee_advocacy&utm_campaign=<post id>.",
     ),
     (
         "platforms.<id>.length",

@@ -366,16 +366,16 @@ fn untracked(url: &str) -> Option<String> {
 /// Each tracked link of `text` with its short form, for the script to show
 /// short and copy whole: `[[whole, short], ...]` as JSON, or `None`.
 fn short_links(text: &str) -> Option<String> {
-    let mut pairs: Vec<[&str; 2]> = Vec::new();
-    let found = onmessage_engine::urls::find_urls(text);
-    let shorts: Vec<(usize, String)> = found
-        .iter()
-        .enumerate()
-        .filter_map(|(i, url)| Some((i, untracked(&text[url.range.clone()])?)))
+    let tracked: Vec<(&str, String)> = onmessage_engine::urls::find_urls(text)
+        .into_iter()
+        .filter_map(|url| {
+            let whole = &text[url.range];
+            Some((whole, untracked(whole)?))
+        })
         .collect();
-    for (i, short) in &shorts {
-        let whole = &text[found[*i].range.clone()];
-        if !pairs.iter().any(|[w, _]| *w == whole) {
+    let mut pairs: Vec<[&str; 2]> = Vec::new();
+    for (whole, short) in &tracked {
+        if !pairs.iter().any(|[w, _]| w == whole) {
             pairs.push([whole, short]);
         }
     }

@@ -548,7 +548,7 @@ impl<'a> FeedFiles<'a> {
                 feed.append(item)?;
             }
             self.hub.write(item.card.as_bytes())?;
-            staging.write(&item.page_path, item.page.as_bytes())?;
+            staging.write_unsynced(&item.page_path, item.page.as_bytes())?;
         }
         Ok(())
     }
