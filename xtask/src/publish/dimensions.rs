@@ -57,8 +57,9 @@ fn jpeg(b: &[u8]) -> Option<(u32, u32)> {
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 return Some((be16(b, at + 7)?, be16(b, at + 5)?));
             }
-            // Entropy-coded data before any frame header: not a JPEG we read.
-            0xD8 | 0xD9 | 0xDA => return None,
+            // A second start, the end or scan data before any frame header:
+            // not a JPEG we read.
+            0xD8..=0xDA => return None,
             _ => at += 2 + usize::try_from(be16(b, at + 2)?).ok()?,
         }
     }
