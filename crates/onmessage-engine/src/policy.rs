@@ -52,6 +52,9 @@ pub struct Company {
     pub domains: Vec<String>,
     #[serde(default)]
     pub internal_domains: Vec<String>,
+    /// Audience id → the name the hub shows (an id without one is shown as is).
+    #[serde(default)]
+    pub audience_names: BTreeMap<String, String>,
 }
 
 fn default_language() -> String {

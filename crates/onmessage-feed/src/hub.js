@@ -67,20 +67,25 @@
     clearTimeout(el.omTimer);
     el.omTimer = setTimeout(function () { el.textContent = ''; }, 4000);
   }
-  function legacyCopy(area) {
+  // The fallback copies the selection: the whole text is put in the box
+  // for the copy, then the short form shown again. If copying is refused,
+  // the whole text stays selected for the employee to copy.
+  function legacyCopy(area, text) {
     return new Promise(function (resolve, reject) {
+      var shown = area.value;
+      area.value = text;
       area.focus();
       area.select();
       var ok = false;
       try { ok = doc.execCommand('copy'); } catch (e) { ok = false; }
-      if (ok) { resolve(); } else { reject(new Error('copy refused')); }
+      if (ok) { area.value = shown; resolve(); } else { reject(new Error('copy refused')); }
     });
   }
-  function copyText(area) {
+  function copyText(area, text) {
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      return navigator.clipboard.writeText(area.value).catch(function () { return legacyCopy(area); });
+      return navigator.clipboard.writeText(text).catch(function () { return legacyCopy(area, text); });
     }
-    return legacyCopy(area);
+    return legacyCopy(area, text);
   }
 
   function selectTab(card, platform, focus) {
@@ -123,27 +128,63 @@
     });
   });
 
+  // Percent-encoding as the tool writes share URLs (encode.rs): only
+  // letters, digits and -._~ are left as they are.
+  function percent(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, function (c) {
+      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+  }
+
+  // Tracked links are shown without their utm_ parameters and copied,
+  // shared and counted whole: data-links holds [[whole, short], ...].
+  function replaceAll(text, from, to) { return text.split(from).join(to); }
+
   doc.querySelectorAll('.panel').forEach(function (panel) {
     var area = panel.querySelector('textarea');
     var count = panel.querySelector('.count .n');
     var over = panel.querySelector('.count .over');
     var share = panel.querySelector('a.share');
+    var blocked = panel.querySelector('.limit');
     var status = panel.querySelector('.copied');
     var limit = Number(panel.getAttribute('data-limit'));
     var platform = panel.getAttribute('data-platform');
     var intent = panel.getAttribute('data-intent');
+    var links = JSON.parse(panel.getAttribute('data-links') || '[]');
+    var shareUrl = share ? (share.getAttribute('href') || share.getAttribute('data-href')) : '';
+    function whole() {
+      return links.reduce(function (text, pair) { return replaceAll(text, pair[1], pair[0]); }, area.value);
+    }
+    area.value = links.reduce(function (text, pair) { return replaceAll(text, pair[0], pair[1]); }, area.value);
     area.addEventListener('input', function () {
-      var length = lengthFor(platform, area.value);
+      var text = whole();
+      var length = lengthFor(platform, text);
+      var isOver = length > limit;
       count.textContent = String(length);
-      panel.classList.toggle('is-over', length > limit);
-      over.hidden = length <= limit;
-      over.textContent = length > limit ? ', ' + (length - limit) + ' over the limit' : '';
-      if (share && intent) { share.href = intent + encodeURIComponent(area.value); }
+      panel.classList.toggle('is-over', isOver);
+      over.hidden = !isOver;
+      over.textContent = isOver ? ', ' + (length - limit) + ' over the limit' : '';
+      if (!share) { return; }
+      if (intent) { shareUrl = intent + percent(text); }
+      blocked.hidden = !isOver;
+      if (isOver) {
+        share.removeAttribute('href');
+        share.setAttribute('role', 'link');
+        share.setAttribute('aria-disabled', 'true');
+      } else {
+        share.href = shareUrl;
+        share.target = '_blank';
+        share.rel = 'noopener noreferrer';
+        share.removeAttribute('role');
+        share.removeAttribute('aria-disabled');
+      }
     });
     panel.querySelector('button.copy').addEventListener('click', function () {
-      copyText(area).then(function () {
+      var text = whole();
+      copyText(area, text).then(function () {
         say(status, 'Copied');
       }, function () {
+        area.value = text;
         area.focus();
         area.select();
         say(status, 'Press Ctrl+C (or \u2318C) to copy the selected text');
@@ -153,11 +194,21 @@
 
   var filters = doc.getElementById('om_filters');
   if (filters) {
+    var search = doc.getElementById('om_search');
     var audience = doc.getElementById('om_audience');
     var platform = doc.getElementById('om_platform');
     var shown = doc.getElementById('om_shown');
     var empty = doc.getElementById('om_empty');
     var params = new URLSearchParams(window.location.search);
+    if (params.get('q')) { search.value = params.get('q'); }
+    // What a search reads of a card: its title, every network's text as
+    // published and its tags, in lower case.
+    doc.querySelectorAll('.card').forEach(function (card) {
+      var parts = [card.querySelector('h2').textContent];
+      card.querySelectorAll('textarea').forEach(function (t) { parts.push(t.defaultValue); });
+      card.querySelectorAll('.tags li').forEach(function (t) { parts.push(t.textContent); });
+      card.omText = parts.join('\n').toLowerCase();
+    });
     [[audience, params.get('audience')], [platform, params.get('platform')]].forEach(function (pair) {
       if (pair[1] && Array.from(pair[0].options).some(function (o) { return o.value === pair[1]; })) {
         pair[0].value = pair[1];
@@ -165,11 +216,13 @@
     });
     var apply = function () {
       var a = audience.value, p = platform.value, n = 0;
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       doc.querySelectorAll('.card').forEach(function (card) {
         var audiences = (card.getAttribute('data-audiences') || '').split(' ').filter(Boolean);
         var platforms = (card.getAttribute('data-platforms') || '').split(' ');
         var match = (!a || audiences.length === 0 || audiences.indexOf(a) >= 0) &&
-          (!p || platforms.indexOf(p) >= 0);
+          (!p || platforms.indexOf(p) >= 0) &&
+          words.every(function (w) { return card.omText.indexOf(w) >= 0; });
         card.hidden = !match;
         if (match) {
           n += 1;
@@ -179,6 +232,7 @@
       shown.textContent = n === 1 ? 'Showing 1 post' : 'Showing ' + n + ' posts';
       empty.hidden = n > 0;
     };
+    search.addEventListener('input', apply);
     audience.addEventListener('change', apply);
     platform.addEventListener('change', apply);
     filters.hidden = false;

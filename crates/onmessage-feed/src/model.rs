@@ -2,6 +2,8 @@
 //! length, which URL) is made here, so the JSON Feed, Atom and hub renderers
 //! only format it and can never disagree.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -48,6 +50,8 @@ pub struct Site {
     /// Why nothing is shared now and until when (a quiet period with
     /// `[all]`): said by every feed's description and the hub's banner.
     pub notice: Option<String>,
+    /// The policy's `company.audience_names`: what the hub calls an audience.
+    pub audience_names: BTreeMap<String, String>,
 }
 
 impl Site {
@@ -85,6 +89,11 @@ impl Site {
     /// The feeds' icon and the hub's favicon, relative to the output root.
     pub fn icon_path() -> &'static str {
         "icon.svg"
+    }
+
+    /// The name readers see for an audience: the policy's, else its id.
+    pub fn audience_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.audience_names.get(id).map_or(id, String::as_str)
     }
 
     /// Where a feed for `audience` lives, relative to the output root.
@@ -157,6 +166,9 @@ pub struct Image {
     pub alt: String,
     pub mime: &'static str,
     pub size: usize,
+    /// In pixels, read from the published file.
+    pub width: u32,
+    pub height: u32,
 }
 
 /// One network's copy of a post, as the employee shares it.
@@ -331,6 +343,7 @@ mod tests {
             audiences: Vec::new(),
             platforms: Vec::new(),
             notice: None,
+            audience_names: Default::default(),
         }
     }
 

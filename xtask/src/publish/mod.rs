@@ -18,6 +18,7 @@
 //! and appended to every file it belongs to, a chunk of items at a
 //! time.
 
+mod dimensions;
 mod output;
 
 use std::collections::{HashMap, HashSet};
@@ -41,8 +42,9 @@ use onmessage_engine::register::{Context, FeedHistory, became_shareable};
 use onmessage_engine::render::human::{Style, render_config_errors, render_error};
 use onmessage_engine::rules::JudgedAt;
 use onmessage_engine::time::{DayBound, parse_moment};
+use onmessage_feed::hub::Page;
 use onmessage_feed::model::{self, Dates, Feed, Item, Site};
-use onmessage_feed::{atom, encode, hub, jsonfeed, rss, strip};
+use onmessage_feed::{about, atom, encode, hub, icon, jsonfeed, rss, strip};
 use output::{Staging, WriteError};
 
 use crate::check::{self, Rayon};
@@ -332,6 +334,7 @@ fn build(
         audiences: Vec::new(),
         platforms: Vec::new(),
         notice: notice.clone(),
+        audience_names: policy.company.audience_names.clone(),
     };
     let mut images = Images::default();
     let mut entries: Vec<Entry> = Vec::new();
@@ -445,7 +448,7 @@ fn build(
     let mut rendered: Vec<Rendered> = Vec::new();
     for chunk in entries.chunks(CHUNK) {
         let (written, next) = rayon::join(
-            || files.append(&rendered),
+            || files.append(staging, &rendered),
             || {
                 chunk
                     .par_iter()
@@ -456,8 +459,10 @@ fn build(
         written?;
         rendered = next;
     }
-    files.append(&rendered)?;
+    files.append(staging, &rendered)?;
     files.close(staging, &site, &removed)?;
+    staging.write(Site::about_path(), about::page(&site).as_bytes())?;
+    staging.write(Site::icon_path(), icon::SVG.as_bytes())?;
     Ok(Built {
         published: entries.iter().map(|e| e.post.id.clone()).collect(),
         audiences: site.audiences,
@@ -529,6 +534,9 @@ struct Rendered<'a> {
     /// For the audience feeds, when their links differ from the root's.
     nested: Option<Formats>,
     card: String,
+    /// The post's own page and where it goes.
+    page_path: String,
+    page: String,
 }
 
 impl<'a> Rendered<'a> {
@@ -551,7 +559,9 @@ impl<'a> Rendered<'a> {
             audiences: entry.audiences,
             root: Formats::new(site, &item, ""),
             nested: nested_dir.map(|dir| Formats::new(site, &item, dir)),
-            card: hub::card(site, &item),
+            card: hub::card(site, &item, Page::Root),
+            page_path: format!("{}index.html", Site::post_path(&item.id)),
+            page: hub::post_page(site, &item),
         }
     }
 
@@ -687,12 +697,13 @@ impl<'a> FeedFiles<'a> {
         Ok(FeedFiles { feeds, hub })
     }
 
-    fn append(&mut self, items: &[Rendered]) -> Result<(), WriteError> {
+    fn append(&mut self, staging: &mut Staging, items: &[Rendered]) -> Result<(), WriteError> {
         for item in items {
             for feed in &mut self.feeds {
                 feed.append(item)?;
             }
             self.hub.write(item.card.as_bytes())?;
+            staging.write_unsynced(&item.page_path, item.page.as_bytes())?;
         }
         Ok(())
     }
@@ -782,6 +793,8 @@ fn stripped_image(root: &Path, path: &str) -> Result<(Vec<u8>, model::Image), Re
     let bytes = images::read(&real).map_err(|why| reason(format!("cannot be published: {why}")))?;
     let (kind, stripped) =
         strip::strip(&bytes).map_err(|e| reason(format!("cannot be published: {e}")))?;
+    let (width, height) = dimensions::dimensions(kind, &stripped)
+        .map_err(|why| reason(format!("cannot be published: {why}")))?;
     let stem: String = Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().to_ascii_lowercase())
@@ -802,6 +815,8 @@ fn stripped_image(root: &Path, path: &str) -> Result<(Vec<u8>, model::Image), Re
         alt: String::new(),
         mime: kind.mime(),
         size: stripped.len(),
+        width,
+        height,
     };
     Ok((stripped, published))
 }

@@ -1,7 +1,8 @@
 //! Writing the output so that a crash never leaves a half-written site.
 //!
 //! Every file goes into a fresh directory beside `--out` (same parent, so the
-//! same file system), each file synced to disk; then the new directory and
+//! same file system), each file synced to disk (the many small pages, one
+//! per post, all at once before the swap); then the new directory and
 //! the old output trade places in one atomic step (`renameat2` with
 //! `RENAME_EXCHANGE` on Linux), and the old output is deleted. Killed before
 //! the swap, the previous output is untouched; killed after, the new one is
@@ -9,6 +10,7 @@
 //! the next run puts the previous output back if a crash fell between them.
 //! Leftovers of a crashed run are removed at the start of the next.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -101,11 +103,14 @@ pub struct Staging {
     out: PathBuf,
     new: PathBuf,
     old: PathBuf,
-    /// Every directory created in `new`, synced before the swap.
-    dirs: Vec<PathBuf>,
+    /// Every directory created in `new`, synced before the swap (a set:
+    /// every post has a folder of its own).
+    dirs: BTreeSet<PathBuf>,
     /// Every file created in `new`, relative, with `/`: the egress scan
     /// reads them before the swap.
     files: Vec<String>,
+    /// Files written but not yet synced: `commit` syncs them all at once.
+    unsynced: Vec<PathBuf>,
     created: usize,
     finished: usize,
     bytes: usize,
@@ -181,8 +186,9 @@ impl Staging {
         fs::create_dir(&new).map_err(|e| io_error("create", &new, e))?;
         Ok(Staging {
             out: out.to_path_buf(),
-            dirs: vec![new.clone()],
+            dirs: BTreeSet::from([new.clone()]),
             files: Vec::new(),
+            unsynced: Vec::new(),
             new,
             old,
             created: 0,
@@ -199,9 +205,12 @@ impl Staging {
             return Err(WriteError::Stopped);
         }
         let full = self.new.join(path);
-        if let Some(dir) = full.parent().filter(|d| !self.dirs.iter().any(|x| x == d)) {
+        if let Some(dir) = full.parent().filter(|d| !self.dirs.contains(*d)) {
             fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
-            self.dirs.push(dir.to_path_buf());
+            // Every folder created on the way holds a new entry to sync.
+            for created in dir.ancestors().take_while(|d| *d != self.new) {
+                self.dirs.insert(created.to_path_buf());
+            }
         }
         let file = fs::File::create(&full).map_err(|e| io_error("create", &full, e))?;
         self.created += 1;
@@ -231,6 +240,27 @@ impl Staging {
         self.finish(file)
     }
 
+    /// Writes a whole small file, leaving its sync to `commit`, which syncs
+    /// every such file at once: a page per post synced one by one costs a
+    /// disk flush each (about 5 ms here: 8 minutes at 100,000 posts).
+    pub fn write_unsynced(&mut self, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let mut file = self.create(path)?;
+        file.write(bytes)?;
+        let File {
+            path,
+            writer,
+            bytes,
+            ..
+        } = file;
+        writer
+            .into_inner()
+            .map_err(|e| io_error("write", &path, e.into_error()))?;
+        self.unsynced.push(path);
+        self.finished += 1;
+        self.bytes += bytes;
+        Ok(())
+    }
+
     /// Flushes `file` and syncs it to disk.
     pub fn finish(&mut self, file: File) -> Result<(), WriteError> {
         let File {
@@ -258,9 +288,7 @@ impl Staging {
         if self.stop_after == Some(self.created) {
             return Err(WriteError::Stopped);
         }
-        for dir in &self.dirs {
-            sync_dir(dir).map_err(|e| io_error("sync", dir, e))?;
-        }
+        sync_new(&self.new, &self.unsynced, &self.dirs)?;
         swap(&self.out, &self.new, &self.old)?;
         if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
             sync_dir(parent).map_err(|e| io_error("sync", parent, e))?;
@@ -345,6 +373,34 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Syncs the new output before the swap: the files written unsynced and
+/// every directory created. On Linux one `syncfs` of the new directory's
+/// file system writes them all back in one pass (a flush per folder and
+/// per page would cost one each); elsewhere each is synced.
+#[cfg(target_os = "linux")]
+fn sync_new(new: &Path, _: &[PathBuf], _: &BTreeSet<PathBuf>) -> Result<(), WriteError> {
+    use std::os::fd::AsRawFd;
+    let dir = fs::File::open(new).map_err(|e| io_error("sync", new, e))?;
+    // SAFETY: syncfs on a descriptor `dir` owns; no memory is shared.
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(io_error("sync", new, io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_new(_: &Path, files: &[PathBuf], dirs: &BTreeSet<PathBuf>) -> Result<(), WriteError> {
+    for path in files {
+        fs::File::open(path)
+            .and_then(|file| file.sync_all())
+            .map_err(|e| io_error("sync", path, e))?;
+    }
+    for dir in dirs {
+        sync_dir(dir).map_err(|e| io_error("sync", dir, e))?;
+    }
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -4,15 +4,19 @@
 //! and 4 carrying NUL-separated JSON), so it needs no WebSocket client, no
 //! Node and no network port.
 //!
-//! It checks a card's text and character count, clicks the tabs and Copy
-//! with real mouse and keyboard events and reads back what was copied (a
-//! stand-in for `navigator.clipboard` injected before the page loads
-//! records it; the fallback path is checked through the page's `copy`
-//! event), checks the Share link, the filters, the live count while
-//! editing, that a hostile post's markup renders as text and never runs,
-//! and that the page logs no error (a Content-Security-Policy violation
-//! would be one). It saves screenshots to `target/hub.png` and
-//! `target/hub-phone.png`.
+//! It checks that the first Copy button is on the first screen of a phone
+//! (390×844) and of a laptop (1280×900), a card's text and character
+//! count, clicks the tabs and Copy with real mouse and keyboard events and
+//! reads back what was copied (a stand-in for `navigator.clipboard`
+//! injected before the page loads records it; the fallback path is checked
+//! through the page's `copy` event), tracking links shown short and copied
+//! whole, the Share link (off while the text is over the limit), the image's
+//! size attributes and its download link (the stripped file), search and the
+//! filters, the live count while editing, that a hostile post's markup
+//! renders as text and never runs; then a post's own page, the about page
+//! and the icon; and that no page logs an error (a Content-Security-Policy
+//! violation or a missing file would be one). It saves screenshots to
+//! `target/hub.png` and `target/hub-phone.png`.
 //!
 //! Without Chromium the test prints why and passes; under `CI=true` a
 //! missing browser fails it. `CHROMIUM=/path/to/chrome` picks a browser.
@@ -242,11 +246,15 @@ impl Browser {
         }
     }
 
-    fn screenshot(&mut self, path: &Path, width: u32, mobile: bool) {
+    fn viewport(&mut self, width: u32, height: u32, mobile: bool) {
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}),
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
         );
+    }
+
+    fn screenshot(&mut self, path: &Path, width: u32, height: u32, mobile: bool) {
+        self.viewport(width, height, mobile);
         let height = self.eval("document.documentElement.scrollHeight");
         let shot = self.call(
             "Page.captureScreenshot",
@@ -365,11 +373,21 @@ fn the_hub_works_in_headless_chromium() {
         "Page.addScriptToEvaluateOnNewDocument",
         json!({"source": CLIPBOARD_SPY}),
     );
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-    );
-    browser.navigate(&hub);
+
+    // What the employee came for is on the first screen: the first card's
+    // Copy button, on a phone and on a laptop (the photo comes after it).
+    let first_copy_bottom = "(() => { window.scrollTo(0, 0); const r = document.querySelector('article.card button.copy').getBoundingClientRect(); return [r.top > 0, r.bottom <= window.innerHeight, Math.round(r.bottom)]; })()";
+    for (width, height, mobile) in [(390, 844, true), (1280, 900, false)] {
+        browser.viewport(width, height, mobile);
+        browser.navigate(&hub);
+        let at = browser.eval(first_copy_bottom);
+        assert_eq!(
+            (&at[0], &at[1]),
+            (&json!(true), &json!(true)),
+            "at {width}×{height} the first Copy button ends at {}",
+            at[2]
+        );
+    }
 
     // Cards, newest first; the script ran (tabs shown, filters shown).
     assert_eq!(
@@ -384,18 +402,77 @@ fn the_hub_works_in_headless_chromium() {
         browser.eval("document.getElementById('om_shown').textContent"),
         json!("Showing 3 posts")
     );
+    // Updated is when the hub was published, in the policy's time zone.
+    assert_eq!(
+        browser.eval("document.querySelector('.updated time').dateTime"),
+        json!("2027-02-15T00:00:00Z")
+    );
+    // Audiences by the policy's names, the id where it gives none.
+    assert_eq!(
+        browser.eval(
+            "Array.from(document.querySelectorAll('#om_audience option')).map(o => o.textContent)"
+        ),
+        json!(["Everyone", "design", "Engineers", "Sales team"])
+    );
+    assert!(
+        browser
+            .eval("document.querySelector('#hostile .meta').textContent")
+            .as_str()
+            .unwrap()
+            .contains("For Engineers, design"),
+    );
+    assert_eq!(
+        browser.eval("Array.from(document.querySelectorAll('#everyone-tip .tags li')).map(t => t.textContent)"),
+        json!(["learning", "tools"])
+    );
     // Images load from disk under img-src 'self'. They are lazy, so the
     // load event does not wait for them (on a busy machine it fires first).
+    browser.eval("document.querySelectorAll('img').forEach(i => i.loading = 'eager')");
     browser.wait_for("Array.from(document.images).every(i => i.complete)");
     assert_eq!(
         browser.eval("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"),
         json!([true, true])
     );
-
-    // A card's X copy and its count, as the tool computed them.
+    // Their size is in the markup, so nothing moves when they arrive.
+    assert_eq!(
+        browser.eval("Array.from(document.images).every(i => i.getAttribute('width') === String(i.naturalWidth) && i.getAttribute('height') === String(i.naturalHeight))"),
+        json!(true)
+    );
+    // The alt text is shown, and Download image is the stripped file (a
+    // page from disk is its own origin, where Chromium ignores `download`,
+    // so the link is checked rather than clicked).
+    assert_eq!(
+        browser.eval("document.querySelector('#everyone-tip .alt').textContent"),
+        json!(
+            "Image description (alt text): A laptop on a desk showing a terminal with one command"
+        )
+    );
+    let download = browser.eval("(() => { const a = document.querySelector('#everyone-tip a.download'); return [a.hasAttribute('download'), a.getAttribute('href'), a.textContent]; })()");
+    assert_eq!(download[0], json!(true));
+    assert_eq!(download[2], json!("Download image"));
+    let href = download[1].as_str().unwrap();
+    assert_eq!(
+        json!(BASE.to_string() + href),
+        tip["image"],
+        "the feed's image"
+    );
+    let original = std::fs::read(root.join("content/media/photo.png")).unwrap();
+    let (_, stripped) = onmessage_feed::strip::strip(&original).unwrap();
+    assert_eq!(std::fs::read(out.join(href)).unwrap(), stripped);
+    // A card's X copy and its count, as the tool computed them; the
+    // tracking parameters are not shown (they are copied, below).
+    let short_x = x["text"].as_str().unwrap().replace(
+        "&utm_source=x&utm_medium=employee_advocacy&utm_campaign=everyone-tip",
+        "",
+    );
+    assert_ne!(
+        short_x,
+        x["text"].as_str().unwrap(),
+        "the X copy has a tracked link"
+    );
     assert_eq!(
         browser.eval("document.getElementById('everyone-tip__text_x').value"),
-        x["text"]
+        json!(short_x)
     );
     assert_eq!(
         browser.eval("document.querySelector('#everyone-tip__count_x .n').textContent"),
@@ -406,12 +483,9 @@ fn the_hub_works_in_headless_chromium() {
         json!("85 of 280 characters, as X counts them")
     );
 
-    browser.screenshot(&target_dir().join("hub.png"), 1280, false);
-    browser.screenshot(&target_dir().join("hub-phone.png"), 390, true);
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-    );
+    browser.screenshot(&target_dir().join("hub.png"), 1280, 900, false);
+    browser.screenshot(&target_dir().join("hub-phone.png"), 390, 844, true);
+    browser.viewport(1280, 900, false);
 
     // Tabs: a click selects X and shows only its panel.
     let panel_hidden = "Array.from(document.querySelectorAll('#everyone-tip .panel')).filter(p => !p.hidden).map(p => p.dataset.platform)";
@@ -424,7 +498,7 @@ fn the_hub_works_in_headless_chromium() {
         json!("true")
     );
 
-    // Copy puts exactly the shown text on the clipboard.
+    // Copy puts exactly the shared text on the clipboard, links whole.
     browser.click("#everyone-tip__panel_x button.copy");
     browser.wait_for("window.__copied.length === 1");
     assert_eq!(browser.eval("window.__copied[0]"), x["text"]);
@@ -432,17 +506,25 @@ fn the_hub_works_in_headless_chromium() {
         browser.eval("document.querySelector('#everyone-tip__panel_x .copied').textContent"),
         json!("Copied")
     );
-    // Without navigator.clipboard the page selects the text and copies it.
+    // Without navigator.clipboard the page selects the whole text and
+    // copies it, then shows the short form again.
     browser.eval("window.__noClipboard = true");
     browser.click("#everyone-tip__tab_linkedin");
+    let linkedin = &tip["_onmessage"]["platforms"]["linkedin"];
+    let shown_linkedin =
+        browser.eval("document.getElementById('everyone-tip__text_linkedin').value");
+    assert_ne!(shown_linkedin, linkedin["text"], "shown short");
     browser.click("#everyone-tip__panel_linkedin button.copy");
     browser.wait_for(
         "document.querySelector('#everyone-tip__panel_linkedin .copied').textContent !== ''",
     );
-    let linkedin = &tip["_onmessage"]["platforms"]["linkedin"];
     assert_eq!(
         browser.eval("window.__fallbackCopied"),
         json!([linkedin["text"]])
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('everyone-tip__text_linkedin').value"),
+        shown_linkedin
     );
     browser.eval("window.__noClipboard = false");
 
@@ -475,13 +557,14 @@ fn the_hub_works_in_headless_chromium() {
     );
     assert_eq!(browser.eval(panel_hidden), json!(["mastodon"]));
 
-    // The live count agrees with the tool on every text in the page.
+    // The live count and Share address agree with the tool's on every text
+    // in the page (the shown text's links counted and shared whole).
     let disagreements = browser.eval(
-        "Array.from(document.querySelectorAll('.panel')).map(p => { const n = p.querySelector('.count .n'); const before = n.textContent; p.querySelector('textarea').dispatchEvent(new Event('input')); return [p.id, before, n.textContent]; }).filter(r => r[1] !== r[2])",
+        "Array.from(document.querySelectorAll('.panel')).map(p => { const n = p.querySelector('.count .n'); const a = p.querySelector('a.share'); const before = [n.textContent, a && a.href]; p.querySelector('textarea').dispatchEvent(new Event('input')); return [p.id, before, [n.textContent, a && a.href]]; }).filter(r => JSON.stringify(r[1]) !== JSON.stringify(r[2]))",
     );
     assert_eq!(disagreements, json!([]));
 
-    // Filters by audience and network.
+    // Filters by audience and network, and search by title and text.
     let visible = "Array.from(document.querySelectorAll('article.card')).filter(c => !c.hidden).map(c => c.id)";
     browser.eval("(() => { const s = document.getElementById('om_audience'); s.value = 'sales'; s.dispatchEvent(new Event('change')); })()");
     assert_eq!(
@@ -499,8 +582,45 @@ fn the_hub_works_in_headless_chromium() {
         browser.eval("Array.from(document.querySelectorAll('[role=tab][aria-selected=true]')).map(t => t.dataset.platform)"),
         json!(["x", "x", "x"])
     );
+    let search = |browser: &mut Browser, words: &str| {
+        browser.eval(&format!("(() => {{ const s = document.getElementById('om_search'); s.value = {}; s.dispatchEvent(new Event('input')); }})()", json!(words)));
+        browser.eval(visible)
+    };
+    assert_eq!(
+        search(&mut browser, "FIELD team"),
+        json!(["sales-story"]),
+        "title words, any case"
+    );
+    assert_eq!(
+        search(&mut browser, "unboxed"),
+        json!(["everyone-tip"]),
+        "the LinkedIn text"
+    );
+    assert_eq!(
+        search(&mut browser, "laptop command"),
+        json!(["everyone-tip"])
+    );
+    assert_eq!(
+        search(&mut browser, "laptop gadget"),
+        json!([]),
+        "every word must match"
+    );
+    assert_eq!(
+        browser.eval("[document.getElementById('om_empty').hidden, document.getElementById('om_shown').textContent]"),
+        json!([false, "Showing 0 posts"])
+    );
+    assert_eq!(
+        search(&mut browser, ""),
+        json!(["hostile", "sales-story", "everyone-tip"])
+    );
 
-    // Editing: the count goes over the limit and Share follows the text.
+    // Editing: the count goes over the limit, Share turns off and says
+    // why; back under the limit, Share follows the text.
+    let share_state = "(() => { const a = document.querySelector('#everyone-tip__panel_x a.share'); return [a.getAttribute('href'), a.getAttribute('aria-disabled'), document.getElementById('everyone-tip__limit_x').hidden]; })()";
+    assert_eq!(
+        browser.eval(share_state),
+        json!([x["share_url"], null, true])
+    );
     browser.eval("(() => { const t = document.getElementById('everyone-tip__text_x'); t.value = 'a'.repeat(281); t.dispatchEvent(new Event('input')); })()");
     assert_eq!(
         browser.eval("document.getElementById('everyone-tip__count_x').textContent"),
@@ -511,12 +631,19 @@ fn the_hub_works_in_headless_chromium() {
             .eval("document.getElementById('everyone-tip__panel_x').classList.contains('is-over')"),
         json!(true)
     );
+    assert_eq!(browser.eval(share_state), json!([null, "true", false]));
     assert_eq!(
-        browser.eval("document.querySelector('#everyone-tip__panel_x a.share').href"),
-        json!(format!(
-            "https://x.com/intent/post?text={}",
-            "a".repeat(281)
-        ))
+        browser.eval("document.getElementById('everyone-tip__limit_x').textContent"),
+        json!("Share is off while the text is over X's limit of 280: shorten it first.")
+    );
+    browser.eval("(() => { const t = document.getElementById('everyone-tip__text_x'); t.value = 'a'.repeat(280); t.dispatchEvent(new Event('input')); })()");
+    assert_eq!(
+        browser.eval(share_state),
+        json!([
+            format!("https://x.com/intent/post?text={}", "a".repeat(280)),
+            null,
+            true
+        ])
     );
 
     // The hostile post is text; none of its markup ran or became elements.
@@ -547,6 +674,106 @@ fn the_hub_works_in_headless_chromium() {
     assert_eq!(browser.eval(visible), json!(["hostile", "everyone-tip"]));
     assert_eq!(browser.eval("typeof window.__pwned"), json!("undefined"));
 
+    // Every page's icon is the published icon.svg, and it loads.
+    let icon_loads = "new Promise(done => { const i = new Image(); i.onload = () => done([i.src, i.naturalWidth > 0]); i.onerror = () => done([i.src, false]); i.src = document.querySelector('link[rel=icon]').href; })";
+    assert_eq!(
+        browser.eval(icon_loads),
+        json!([format!("file://{}", out.join("icon.svg").display()), true])
+    );
+
+    // The permalink opens the post's own page: the same card alone, its
+    // links right from its folder.
+    browser.click("#everyone-tip a.permalink");
+    browser.wait_event("Page.loadEventFired");
+    assert_eq!(
+        browser.eval("location.href"),
+        json!(format!(
+            "file://{}",
+            out.join("posts/everyone-tip/").display()
+        ))
+    );
+    // The directory's index.html is what a web server serves there.
+    browser.navigate(&format!(
+        "file://{}",
+        out.join("posts/everyone-tip/index.html").display()
+    ));
+    assert_eq!(
+        browser.eval("Array.from(document.querySelectorAll('article.card')).map(c => c.id)"),
+        json!(["everyone-tip"])
+    );
+    browser.eval("document.querySelectorAll('img').forEach(i => i.loading = 'eager')");
+    browser.wait_for("Array.from(document.images).every(i => i.complete)");
+    assert_eq!(
+        browser.eval("Array.from(document.images).map(i => [i.src, i.naturalWidth > 0])"),
+        json!([[format!("file://{}", out.join(href).display()), true]])
+    );
+    assert_eq!(
+        browser.eval(icon_loads),
+        json!([format!("file://{}", out.join("icon.svg").display()), true])
+    );
+    assert_eq!(
+        browser.eval(
+            "[document.querySelector('h1.site a').href, document.querySelector('footer a').href]"
+        ),
+        json!([
+            format!("file://{}/", out.display()),
+            format!("file://{}", out.join("about.html").display())
+        ])
+    );
+    browser.click("#everyone-tip__panel_linkedin button.copy");
+    browser.wait_for("window.__copied.length === 1");
+    assert_eq!(browser.eval("window.__copied[0]"), linkedin["text"]);
+
+    // The about page, from the footer link.
+    browser.click("footer a");
+    browser.wait_event("Page.loadEventFired");
+    assert_eq!(
+        browser.eval("document.querySelector('h1').textContent"),
+        json!("About the feeds, for tool builders")
+    );
+    assert_eq!(
+        browser.eval(icon_loads),
+        json!([format!("file://{}", out.join("icon.svg").display()), true])
+    );
+
     let errors = browser.errors();
-    assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
+    assert!(errors.is_empty(), "the pages logged errors: {errors:#?}");
+}
+
+/// The about page describes every member of the JSON Feed's `_onmessage`
+/// object (and of each network's entry in it) that publish writes.
+#[test]
+fn the_about_page_describes_every_feed_extension_member() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("publish-hub-about");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = dir.join("repo");
+    copy_tree(&workspace().join("tests/publish/repo"), &root);
+    let out = dir.join("public");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["publish", "--now", NOW, "--root"])
+        .arg(&root)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "three posts are withheld");
+    let feed: Value =
+        serde_json::from_slice(&std::fs::read(out.join("feed.json")).unwrap()).unwrap();
+    let about = std::fs::read_to_string(out.join("about.html")).unwrap();
+    let described = |name: &str| about.contains(&format!("<dt><code>{name}</code></dt>"));
+    for item in feed["items"].as_array().unwrap() {
+        let extension = item["_onmessage"].as_object().unwrap();
+        for (member, value) in extension {
+            assert!(described(member), "about.html does not describe {member}");
+            if member == "platforms" {
+                for entry in value.as_object().unwrap().values() {
+                    for key in entry.as_object().unwrap().keys() {
+                        let name = format!("platforms.&lt;id&gt;.{key}");
+                        assert!(described(&name), "about.html does not describe {name}");
+                    }
+                }
+            }
+        }
+    }
 }
