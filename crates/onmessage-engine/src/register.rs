@@ -214,6 +214,9 @@ pub struct Context {
     /// `[all]` ones always; others when the post trips a blocked category
     /// (`with_findings`).
     pub quiet: Vec<(Timestamp, Timestamp)>,
+    /// When the approval of the clients the post names starts (the latest
+    /// `approved_from` among them): before it the post could not be shared.
+    pub clients_from: Option<Timestamp>,
 }
 
 impl Context {
@@ -426,8 +429,8 @@ pub fn shareable_from(
 
 /// [`shareable_from`] from its inputs: the post's `publish_at` and its
 /// approval's moment. Publish gives the same inputs from the working tree
-/// and the calendar at `--now`. Whatever else can hold a post back (a
-/// client's approval starting) is one more bound in [`Context`].
+/// and the calendar at `--now`; a client's approval starting is
+/// [`Context::clients_from`].
 pub fn became_shareable(
     publish_at: Option<Timestamp>,
     approval: Timestamp,
@@ -438,6 +441,9 @@ pub fn became_shareable(
         Some(None) => return None,
         Some(Some(announced)) => at = at.max(announced),
         None => {}
+    }
+    if let Some(from) = ctx.clients_from {
+        at = at.max(from);
     }
     // Periods may overlap or chain: move on until none holds it back.
     while let Some(&(_, end)) = ctx.quiet.iter().find(|(s, e)| *s <= at && at < *e) {
@@ -716,6 +722,45 @@ mod tests {
             publish_at: Some(at("2026-12-01T16:00:00Z")),
             expires_at: None,
         }
+    }
+
+    #[test]
+    fn a_post_becomes_shareable_when_the_last_thing_holding_it_back_ends() {
+        let publish_at = Some(at("2027-01-10T09:00:00Z"));
+        let approval = at("2027-01-05T12:00:00Z");
+        let free = Context::default();
+        assert_eq!(
+            became_shareable(publish_at, approval, &free),
+            publish_at,
+            "approved before it was due: due"
+        );
+        let client = Context {
+            clients_from: Some(at("2027-02-01T05:00:00Z")),
+            ..Context::default()
+        };
+        assert_eq!(
+            became_shareable(publish_at, approval, &client),
+            Some(at("2027-02-01T05:00:00Z")),
+            "the client's approval starting"
+        );
+        // The client start falls inside a quiet period, which chains into
+        // another: the second one's end.
+        let quiet = Context {
+            quiet: vec![
+                (at("2027-01-31T00:00:00Z"), at("2027-02-03T00:00:00Z")),
+                (at("2027-02-03T00:00:00Z"), at("2027-02-05T00:00:00Z")),
+            ],
+            ..client
+        };
+        assert_eq!(
+            became_shareable(publish_at, approval, &quiet),
+            Some(at("2027-02-05T00:00:00Z"))
+        );
+        let unannounced = Context {
+            announced: Some(None),
+            ..Context::default()
+        };
+        assert_eq!(became_shareable(publish_at, approval, &unannounced), None);
     }
 
     #[test]

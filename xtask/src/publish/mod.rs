@@ -496,9 +496,12 @@ fn dates(
     let approval = approved_at
         .or(current.map(|c| c.commit_date))
         .unwrap_or(published);
-    let held = Context::default()
-        .with_calendar(&setup.calendar, products)
-        .with_findings(&setup.calendar, &setup.policy, findings);
+    let held = Context {
+        clients_from: select::clients_approved_from(setup, post),
+        ..Context::default()
+    }
+    .with_calendar(&setup.calendar, products)
+    .with_findings(&setup.calendar, &setup.policy, findings);
     let shareable = became_shareable(Some(published), approval, &held)
         .unwrap_or(published)
         .min(now);

@@ -218,11 +218,22 @@ fn a_client_may_be_named_from_its_approved_from() {
             && err.contains("starts on 2027-02-01, after --now (2027-01-15 07:00-05:00 EST)"),
         "{err}"
     );
-    // From the approval's first day the post is published, and the egress
+    // Once the approval has started the post is published, and the egress
     // scan lets the name through.
-    let (code, february, err, _) = at(&root, &dir, "2027-02-01T05:00:00Z");
+    let (code, february, err, out) = at(&root, &dir, "2027-02-03T12:00:00Z");
     assert_eq!(code, 0, "{err}");
     assert!(february.contains(&"initech-story".to_string()), "{err}");
+    // It became shareable when the client's approval started, not at its
+    // earlier publish_at: an RSS reader that fetched in January takes it.
+    let rss = std::fs::read_to_string(out.join("feed.rss")).unwrap();
+    let item = rss
+        .split("<item>")
+        .find(|item| item.contains(">initech-story</guid>"))
+        .unwrap();
+    assert!(
+        item.contains("<pubDate>Mon, 01 Feb 2027 05:00:00 +0000</pubDate>"),
+        "{item}"
+    );
 }
 
 #[test]
