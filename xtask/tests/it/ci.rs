@@ -175,9 +175,10 @@ fn hook_repository(dir: &Path) -> PathBuf {
     repo
 }
 
+/// A post; its `id` lets the file name hold a space (the hook must quote it).
 fn post(body: &str) -> String {
     format!(
-        "---\ntitle: T\nauthor: a.b\nstatus: draft\nplatforms: [linkedin]\npublish_at: 2026-12-01T16:00:00Z\n---\n{body}\n"
+        "---\nid: new-post\ntitle: T\nauthor: a.b\nstatus: draft\nplatforms: [linkedin]\npublish_at: 2026-12-01T16:00:00Z\n---\n{body}\n"
     )
 }
 
