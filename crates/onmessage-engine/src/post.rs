@@ -632,30 +632,6 @@ fn top_level_block(text: &str, line: usize) -> Option<(Range<usize>, String)> {
     Some((begin..end, key))
 }
 
-/// Whether `s` is an id as the post schema's `id` pattern has it:
-/// `^[a-z0-9][a-z0-9-]*$`.
-fn is_id(s: &str) -> bool {
-    s.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// The id a file name was most likely meant to be: lower case, every run of
-/// other characters one hyphen (`Hello World` → `hello-world`).
-fn id_like(name: &str) -> String {
-    let mut id = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c.to_ascii_lowercase());
-        } else if !id.is_empty() && !id.ends_with('-') {
-            id.push('-');
-        }
-    }
-    id.trim_end_matches('-').to_string()
-}
-
 impl Post {
     /// Parses a post. `path` is relative to the root; `bytes` its content.
     pub fn parse(path: String, bytes: Vec<u8>) -> Post {
@@ -743,12 +719,12 @@ impl Post {
     /// (`..md`) or at an address a web server does not serve.
     fn check_file_name_id(&mut self) {
         let Some(front) = &self.front else { return };
-        if front.id.is_some() || is_id(&self.id) {
+        if front.id.is_some() || self.front_key_broken("id") || crate::scaffold::is_id(&self.id) {
             return;
         }
-        let suggestion = id_like(&self.id);
+        let suggestion = crate::scaffold::slug(&self.id);
         let message = format!(
-            "the file name gives this post the id `{}`, which is not an id: ids are lowercase letters, digits and hyphens, starting with a letter or digit",
+            "the file name gives this post the id `{}`, which is not an id: ids are lower-case letters, digits and hyphens, starting with a letter or digit",
             self.id
         );
         let help = if suggestion.is_empty() {

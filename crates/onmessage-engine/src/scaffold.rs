@@ -20,6 +20,14 @@ pub struct NewPost<'a> {
     pub disclosure: Option<&'a str>,
 }
 
+/// Whether `s` is an id as the schemas' id pattern has it
+/// (`^[a-z0-9][a-z0-9-]*$`): post ids, audiences, the file names ids come from.
+pub fn is_id(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// A file-name slug: lowercase ASCII letters and digits joined by hyphens.
 pub fn slug(title: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
@@ -126,11 +134,6 @@ pub fn problems(post: &NewPost, calendar: &Calendar, now: Timestamp, tz: &TimeZo
     }
     for audience in post.audiences {
         let id = audience.to_lowercase().replace([' ', '_'], "-");
-        let is_id = |s: &str| {
-            s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        };
         if !is_id(audience) {
             problems.push(if is_id(&id) {
                 format!("audience `{audience}` is not an id; write `{id}`")
@@ -150,6 +153,12 @@ fn yaml_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(is_id("sales") && is_id("customer-success") && is_id("a1"));
+        assert!(!is_id("") && !is_id("-a") && !is_id("../x") && !is_id("Sales") && !is_id("."));
+    }
 
     #[test]
     fn slugs() {

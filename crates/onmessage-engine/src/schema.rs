@@ -269,7 +269,7 @@ fn validate_with(compiled: &Compiled, doc: &Document, yaml: Option<&str>) -> Vec
             }
             ValidationErrorKind::Pattern { .. } => {
                 let shown = show(instance);
-                let fixed = as_id(&shown);
+                let fixed = crate::scaffold::slug(&shown);
                 let message = format!(
                     "{name} `{shown}` is not an id: ids are lower-case letters, digits and hyphens"
                 );
@@ -345,19 +345,6 @@ fn last_key(pointer: &str) -> String {
         .copied()
         .unwrap_or("");
     key.replace("~1", "/").replace("~0", "~")
-}
-
-/// `text` made into an id: lower case, runs of anything else one hyphen.
-fn as_id(text: &str) -> String {
-    let mut id = String::new();
-    for c in text.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            id.push(c);
-        } else if !id.is_empty() && !id.ends_with('-') {
-            id.push('-');
-        }
-    }
-    id.trim_end_matches('-').to_string()
 }
 
 /// What YAML made of a value, when it is not what the writer meant.
