@@ -142,7 +142,6 @@ struct Link {
     out_start: usize,
     dest: String,
     kind: LinkType,
-    range: Range<usize>,
 }
 
 struct Converter<'a> {
@@ -290,7 +289,6 @@ impl<'a> Converter<'a> {
                 out_start: self.out.text.len(),
                 dest: dest_url.to_string(),
                 kind: link_type,
-                range,
             }),
             Tag::Image { .. } => {
                 self.out.images.push(range);

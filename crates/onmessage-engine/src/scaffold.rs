@@ -7,6 +7,17 @@ use jiff::tz::TimeZone;
 
 use crate::platform::Platform;
 
+/// The default copy `new` writes, for the author to replace; past `draft`
+/// it is a `post.placeholder` error.
+pub const PLACEHOLDER_COPY: &str =
+    "Write the copy people will share here: the default for every platform.";
+
+/// The copy `new` writes in an `## x` section.
+pub const PLACEHOLDER_X_COPY: &str = "A shorter version for X (280 characters, links count 23).";
+
+/// Every text `new` writes that is not meant to be shared.
+pub const PLACEHOLDERS: [&str; 2] = [PLACEHOLDER_COPY, PLACEHOLDER_X_COPY];
+
 pub struct NewPost<'a> {
     pub title: &'a str,
     pub author: &'a str,
@@ -74,13 +85,9 @@ pub fn render(post: &NewPost, tz: &TimeZone) -> String {
         (false, Some(d)) => format!("{d} "),
         _ => String::new(),
     };
-    text.push_str(&format!(
-        "{disclosure}Write the copy people will share here: the default for every platform.\n"
-    ));
+    text.push_str(&format!("{disclosure}{PLACEHOLDER_COPY}\n"));
     if post.platforms.contains(&Platform::X) {
-        text.push_str(&format!(
-            "\n## x\n{disclosure}A shorter version for X (280 characters, links count 23).\n"
-        ));
+        text.push_str(&format!("\n## x\n{disclosure}{PLACEHOLDER_X_COPY}\n"));
     }
     text
 }
