@@ -15,6 +15,7 @@ mod lsp;
 mod normalize_props;
 mod publish;
 mod publish_hub;
+mod publish_text;
 mod register;
 mod sarif;
 mod schemas;
