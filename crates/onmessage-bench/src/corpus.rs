@@ -723,7 +723,12 @@ fn slug(text: &str) -> String {
 /// Whether `copy` fits `platform` as the share button would send it.
 fn fits(platform: Platform, copy: &str, link: &str, id: &str) -> bool {
     let limits = platform.default_limits();
-    let shared = shared_text(&SharedCopy::new(copy), Some(link), Reader::Network(platform), id);
+    let shared = shared_text(
+        &SharedCopy::new(copy),
+        Some(link),
+        Reader::Network(platform),
+        id,
+    );
     measure::length(platform, &shared) <= limits.max_length
         && limits.max_bytes.is_none_or(|max| shared.len() <= max)
         && limits

@@ -147,8 +147,9 @@ struct Link {
 struct Converter<'a> {
     source: &'a str,
     out: PlainText,
-    /// Bare URLs in the source: emphasis markers inside one are literal.
-    urls: Vec<Range<usize>>,
+    /// Bare URLs in the source (emphasis markers inside one are literal),
+    /// found when the first emphasis asks.
+    urls: Option<Vec<Range<usize>>>,
     /// One entry per open inline container: `Some` when its markers stay.
     inline: Vec<Option<Literal>>,
     links: Vec<Link>,
@@ -164,6 +165,11 @@ struct Converter<'a> {
     /// Something was removed (an image, a comment): the next space or line
     /// break is dropped if it would double one.
     removed: bool,
+    /// The output's length just after an ordered item's number: the
+    /// item's first paragraph continues that line.
+    marker_end: Option<usize>,
+    /// Inside an HTML comment that an earlier line of the block opened.
+    in_comment: bool,
 }
 
 impl<'a> Converter<'a> {
@@ -176,7 +182,7 @@ impl<'a> Converter<'a> {
                 struck: Vec::new(),
                 images: Vec::new(),
             },
-            urls: find_urls(source).into_iter().map(|u| u.range).collect(),
+            urls: None,
             inline: Vec::new(),
             links: Vec::new(),
             lists: Vec::new(),
@@ -184,6 +190,8 @@ impl<'a> Converter<'a> {
             pending_block: false,
             last_source: 0,
             removed: false,
+            marker_end: None,
+            in_comment: false,
         }
     }
 
@@ -231,6 +239,7 @@ impl<'a> Converter<'a> {
                 }
             }
             Event::Rule => {
+                self.block();
                 let raw = self.source[range.clone()].trim();
                 let at = range.start + self.source[range.clone()].find(raw).unwrap_or(0);
                 self.push_verbatim(at, at + raw.len());
@@ -264,6 +273,7 @@ impl<'a> Converter<'a> {
                     let delimiter = marker[digits..].chars().next().unwrap_or('.');
                     let len = digits + delimiter.len_utf8();
                     self.push_whole(&format!("{shown}{delimiter} "), at..at + len);
+                    self.marker_end = Some(self.out.text.len());
                 }
             }
             Tag::Emphasis
@@ -323,7 +333,7 @@ impl<'a> Converter<'a> {
 
     /// Markers that are not Markdown in social copy: `~x~`, emphasis
     /// between digits (`2*3*4`), and any marker inside a bare URL.
-    fn literal_markers(&self, tag: &Tag<'_>, range: &Range<usize>) -> Option<Literal> {
+    fn literal_markers(&mut self, tag: &Tag<'_>, range: &Range<usize>) -> Option<Literal> {
         let bytes = self.source.as_bytes();
         let len = match tag {
             Tag::Strong | Tag::Strikethrough => 2,
@@ -346,7 +356,11 @@ impl<'a> Converter<'a> {
         if digit_before && digit_after {
             return literal();
         }
-        let in_url = |at: usize| self.urls.iter().any(|u| u.contains(&at));
+        let source = self.source;
+        let urls = self
+            .urls
+            .get_or_insert_with(|| find_urls(source).into_iter().map(|u| u.range).collect());
+        let in_url = |at: usize| urls.iter().any(|u| u.contains(&at));
         if in_url(range.start) || in_url(closer.start) {
             return literal();
         }
@@ -391,7 +405,8 @@ impl<'a> Converter<'a> {
     }
 
     /// HTML is shown as written, but for comments, which nobody sees (and
-    /// the blank space a removed comment leaves).
+    /// the blank space a removed comment leaves). A comment in an HTML
+    /// block may span several of its lines (events).
     fn html(&mut self, html: &str, range: Range<usize>) {
         let raw = &self.source[range.clone()];
         let Some(at) = raw.find(html).map(|i| range.start + i) else {
@@ -399,17 +414,25 @@ impl<'a> Converter<'a> {
         };
         let mut from = 0;
         loop {
+            if self.in_comment {
+                self.removed = true;
+                match html[from..].find("-->") {
+                    Some(i) => {
+                        from += i + 3;
+                        self.in_comment = false;
+                    }
+                    None => return,
+                }
+            }
             let open = html[from..].find("<!--").map_or(html.len(), |i| from + i);
             if !html[from..open].trim().is_empty() {
                 self.push_verbatim(at + from, at + open);
             }
             if open == html.len() {
-                break;
+                return;
             }
-            self.removed = true;
-            from = html[open + 4..]
-                .find("-->")
-                .map_or(html.len(), |i| open + 4 + i + 3);
+            self.in_comment = true;
+            from = open + 4;
         }
     }
 
@@ -422,7 +445,7 @@ impl<'a> Converter<'a> {
     }
 
     fn block(&mut self) {
-        if !self.out.text.is_empty() {
+        if !self.out.text.is_empty() && self.marker_end != Some(self.out.text.len()) {
             self.pending_block = true;
         }
     }
@@ -645,6 +668,10 @@ mod tests {
         );
         assert_eq!(plain("7. seven\n1. eight"), "7. seven\n8. eight");
         assert_eq!(plain("- a\n\n- b"), "a\n\nb");
+        assert_eq!(
+            plain("1. first\n\n   more\n2. second"),
+            "1. first\n\nmore\n2. second"
+        );
         assert_eq!(plain("- a\n  - nested"), "a\nnested");
         assert_eq!(source_of("x\n\n2. two", "2. "), "2.");
     }
@@ -693,6 +720,11 @@ mod tests {
     }
 
     #[test]
+    fn thematic_breaks_stay_lines_of_their_own() {
+        assert_eq!(plain("Hello!\n\n---\n\nBye"), "Hello!\n\n---\n\nBye");
+    }
+
+    #[test]
     fn hard_breaks_become_newlines() {
         assert_eq!(plain("one  \ntwo\\\nthree"), "one\ntwo\nthree");
         // A single line break stays one: social copy means it.
@@ -714,6 +746,8 @@ mod tests {
         assert_eq!(plain("One\n\n<!-- hidden -->\n\nTwo"), "One\n\nTwo");
         assert_eq!(plain("One\n<!-- hidden -->\nTwo"), "One\nTwo");
         assert_eq!(plain("<!-- a -->\nText"), "Text");
+        assert_eq!(plain("A\n\n<!-- two\nlines -->\nB"), "A\n\nB");
+        assert_eq!(plain("A <!-- two\nlines --> B"), "A B");
         // Other HTML is text to a network: it stays.
         assert_eq!(plain("I <3 it, <b>really</b>"), "I <3 it, <b>really</b>");
     }
@@ -781,7 +815,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn plain_text_skips_the_parser_only_when_it_changes_nothing(
-            text in "[a #\\-*_\\[\\]()<>&!~`\\\\1.\n\t>=|:/]{0,30}"
+            text in "[a #\\-*_\\[\\]()<>&!~`\\\\1.\n\t>=|:/\u{a0}\u{3000}é]{0,30}"
         ) {
             if is_plain(&text) {
                 proptest::prop_assert_eq!(Converter::new(&text).run().text, text);

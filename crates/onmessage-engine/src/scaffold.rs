@@ -126,4 +126,36 @@ mod tests {
         assert_eq!(parsed.front.unwrap().title, "Widget Pro: \"here\"");
         assert_eq!(parsed.sections.len(), 2);
     }
+
+    #[test]
+    fn the_scaffold_is_a_placeholder_error_once_past_draft() {
+        let setup = crate::check::Setup::parse(
+            b"version: 1\ncompany: {name: Example Corp, timezone: UTC, domains: [example.com]}\nrules: []\n",
+            b"version: 1\nproducts: []\n",
+        )
+        .expect("valid fixture");
+        let tz = TimeZone::UTC;
+        let post = NewPost {
+            title: "Launch",
+            author: "jane.doe",
+            platforms: &[Platform::Linkedin, Platform::X],
+            products: &[],
+            audiences: &[],
+            publish_at: "2026-12-01T16:00:00Z".parse().unwrap(),
+            disclosure: None,
+        };
+        let text = render(&post, &tz);
+        let placeholders = |text: &str| {
+            let parsed = crate::post::Post::parse("p.md".into(), text.as_bytes().to_vec());
+            crate::rules::evaluate(&setup.context(), &parsed, &Default::default())
+                .iter()
+                .filter(|f| f.rule == "post.placeholder")
+                .count()
+        };
+        assert_eq!(placeholders(&text), 0);
+        for status in ["review", "approved"] {
+            let text = text.replace("status: draft", &format!("status: {status}"));
+            assert_eq!(placeholders(&text), PLACEHOLDERS.len(), "{status}");
+        }
+    }
 }

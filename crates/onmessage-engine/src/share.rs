@@ -206,7 +206,12 @@ mod tests {
             "Proud of our checklist https://example.com/a11y?utm_source=linkedin&utm_medium=employee_advocacy&utm_campaign=p:\nfast"
         );
         assert_eq!(
-            super::shared_text(&SharedCopy::new(copy), Some("https://example.com/x"), Reader::Feed, "p"),
+            super::shared_text(
+                &SharedCopy::new(copy),
+                Some("https://example.com/x"),
+                Reader::Feed,
+                "p"
+            ),
             "Proud of our checklist https://example.com/a11y?utm_source=feed&utm_medium=employee_advocacy&utm_campaign=p:\nfast"
         );
         // A link the copy gives in Markdown is not added a second time.

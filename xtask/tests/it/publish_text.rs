@@ -63,11 +63,11 @@ fn a_markdown_body_is_published_as_the_networks_show_it() {
         "We are really proud of the new accessibility checklist {}:\nfast\naccessible to everyone\n\nI work at Example Corp. #employee",
         tagged("linkedin")
     );
-    let x = format!(
-        "Really proud of our checklist {} #employee",
-        tagged("x")
+    let x = format!("Really proud of our checklist {} #employee", tagged("x"));
+    assert_eq!(
+        item["content_text"],
+        linkedin.replace("utm_source=linkedin", "utm_source=feed")
     );
-    assert_eq!(item["content_text"], linkedin.replace("utm_source=linkedin", "utm_source=feed"));
     let platforms = &item["_onmessage"]["platforms"];
     assert_eq!(platforms["linkedin"]["text"], linkedin.as_str());
     assert_eq!(platforms["linkedin"]["length"], linkedin.chars().count());
@@ -81,7 +81,10 @@ fn a_markdown_body_is_published_as_the_networks_show_it() {
         );
     }
     let share_url = platforms["x"]["share_url"].as_str().unwrap();
-    assert!(share_url.contains("Really%20proud%20of%20our%20checklist"), "{share_url}");
+    assert!(
+        share_url.contains("Really%20proud%20of%20our%20checklist"),
+        "{share_url}"
+    );
 
     // No output keeps the Markdown: not the feeds, not the hub.
     for file in ["feed.json", "feed.xml", "feed.rss", "index.html"] {

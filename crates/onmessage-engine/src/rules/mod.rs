@@ -26,8 +26,8 @@ use crate::finding::{Finding, Region, Severity};
 use crate::matcher::Matcher;
 use crate::media::ImageFile;
 use crate::policy::Policy;
-use crate::share::SharedCopy;
 use crate::post::{Field, Post};
+use crate::share::SharedCopy;
 use crate::time::{DayBound, parse_moment};
 use crate::urls::{FoundUrl, find_urls};
 

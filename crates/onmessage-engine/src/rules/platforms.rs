@@ -44,7 +44,8 @@ pub(super) fn limits(ctx: &Context, post: &Post, copies: &[SharedCopy], sink: &m
         let length = measure::length(platform, &shared);
         if length > limits.max_length {
             let over = length - limits.max_length;
-            let start = plain.source_offset(overflow_offset(platform, &plain.text, limits.max_length));
+            let start =
+                plain.source_offset(overflow_offset(platform, &plain.text, limits.max_length));
             let help = if section.platform == Some(platform) {
                 format!("Shorten it by at least {over}")
             } else {
@@ -104,7 +105,9 @@ pub(super) fn limits(ctx: &Context, post: &Post, copies: &[SharedCopy], sink: &m
             .iter()
             .map(|u| in_file(u.range.start, u.range.end))
             .collect();
-        links(platform, section, &in_copy, &shared, limits, with_link, sink);
+        links(
+            platform, section, &in_copy, &shared, limits, with_link, sink,
+        );
     }
 }
 
