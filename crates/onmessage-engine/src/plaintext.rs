@@ -100,6 +100,17 @@ pub fn from_markdown(markdown: &str) -> PlainText {
     Converter::new(markdown).run()
 }
 
+/// `text` with line endings as `\n` and without the characters no network
+/// shows and XML forbids (C0 controls but tab and line feed, U+FFFE,
+/// U+FFFF): for text that does not come through the conversion.
+pub fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| !(c < ' ' && c != '\t' && c != '\n') && c != '\u{FFFE}' && c != '\u{FFFF}')
+        .collect()
+}
+
 /// Whether `markdown` is plain text already: no byte that can start
 /// Markdown syntax or a character reference, and no line whose start or
 /// end CommonMark reads (indentation, list and quote markers, headings,
@@ -527,12 +538,7 @@ impl<'a> Converter<'a> {
     /// `text` (which differs from its source, `source`) as one piece.
     fn push_whole(&mut self, text: &str, source: Range<usize>) {
         let skip = self.before(text, source.start);
-        let cleaned: String = text[skip..]
-            .replace("\r\n", "\n")
-            .replace('\r', "\n")
-            .chars()
-            .filter(|&c| !(c < ' ' && c != '\t' && c != '\n') && c != '\u{FFFE}' && c != '\u{FFFF}')
-            .collect();
+        let cleaned = clean(&text[skip..]);
         self.last_source = self.last_source.max(source.end);
         self.push_piece(&cleaned, source, false);
     }

@@ -120,7 +120,7 @@ pub fn shared_text(copy: &SharedCopy, link: Option<&str>, reader: Reader, post_i
         if !text.is_empty() {
             text.push(' ');
         }
-        text.push_str(&utm_tag(link, source, post_id));
+        text.push_str(&plaintext::clean(&utm_tag(link, source, post_id)));
     }
     text
 }

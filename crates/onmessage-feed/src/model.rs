@@ -270,5 +270,9 @@ mod tests {
         let text = shared_text(&copy, None, Reader::Feed, "p");
         assert_eq!(text, "a\nb\ncd e\n\nf");
         assert_eq!(clean(&text), text);
+        let link = Some("https://example.com/a\u{1}b\r\n");
+        let shared = shared_text(&copy, link, Reader::Network(Platform::X), "p");
+        assert!(shared.contains("https://example.com/ab\n?utm_source=x"), "{shared:?}");
+        assert_eq!(clean(&shared), shared);
     }
 }
