@@ -272,7 +272,10 @@ mod tests {
         assert_eq!(clean(&text), text);
         let link = Some("https://example.com/a\u{1}b\r\n");
         let shared = shared_text(&copy, link, Reader::Network(Platform::X), "p");
-        assert!(shared.contains("https://example.com/ab\n?utm_source=x"), "{shared:?}");
+        assert!(
+            shared.contains("https://example.com/ab\n?utm_source=x"),
+            "{shared:?}"
+        );
         assert_eq!(clean(&shared), shared);
     }
 }
