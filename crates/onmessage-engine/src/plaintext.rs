@@ -77,6 +77,12 @@ impl PlainText {
         self.source_range(at, at).start
     }
 
+    /// Whether the text is its source, byte for byte.
+    pub fn is_source(&self) -> bool {
+        matches!(self.pieces.as_slice(), [p] if p.verbatim && p.out == 0 && p.source == (0..self.text.len()))
+            || (self.pieces.is_empty() && self.text.is_empty())
+    }
+
     fn piece_at(&self, at: usize) -> Option<&Piece> {
         let i = self.pieces.partition_point(|p| p.out <= at);
         self.pieces.get(i.checked_sub(1)?)
@@ -104,6 +110,31 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Bytes that may start inline syntax, or a character `CLEANED` removes.
+const MAYBE_SYNTAX: [bool; 256] = {
+    let mut table = CLEANED;
+    let mut i = 0;
+    let syntax = b"\\`*_~[&<";
+    while i < syntax.len() {
+        table[syntax[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes that can start a character `push_verbatim` changes: CR, the C0
+/// controls but tab and line feed, and the lead byte of U+FFFE and U+FFFF.
+const CLEANED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != b'\n' as usize && b != b'\t' as usize;
+        b += 1;
+    }
+    table[0xEF] = true;
+    table
+};
+
 /// Whether `markdown` reads the same as plain text (but for CR LF line
 /// endings, which `push_verbatim` makes LF): no byte that can start inline syntax (`!` and `]` need a `[`;
 /// `&` a name or `#`; `<` a tag, comment or scheme), no line whose start
@@ -114,18 +145,19 @@ pub fn clean(text: &str) -> String {
 fn is_plain(markdown: &str) -> bool {
     let bytes = markdown.as_bytes();
     let inline_syntax = bytes.iter().enumerate().any(|(i, &b)| {
+        if !MAYBE_SYNTAX[b as usize] {
+            return false;
+        }
         let next = bytes.get(i + 1).copied().unwrap_or(b' ');
         match b {
-            b'\\' | b'`' | b'*' | b'_' | b'~' | b'[' => true,
             b'&' => next.is_ascii_alphabetic() || next == b'#',
             b'<' => next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?'),
             // A lone CR ends a line as CommonMark reads it.
             b'\r' => next != b'\n',
             // Characters no network shows: what their removal leaves
             // (an empty line) is the parser's to judge.
-            0..=0x1F => b != b'\n' && b != b'\t',
             0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
-            _ => false,
+            _ => true,
         }
     });
     if inline_syntax || markdown.trim() != markdown {
@@ -522,11 +554,11 @@ impl<'a> Converter<'a> {
         let bytes = text.as_bytes();
         let mut run = 0;
         let mut i = 0;
-        while i < bytes.len() {
+        while let Some(next) = bytes[i..].iter().position(|&b| CLEANED[b as usize]) {
+            i += next;
             let (replacement, len) = match bytes[i] {
                 b'\r' if bytes.get(i + 1) == Some(&b'\n') => (Some("\n"), 2),
                 b'\r' => (Some("\n"), 1),
-                b'\t' | b'\n' => (None, 0),
                 0..=0x1F => (Some(""), 1),
                 0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
                     (Some(""), 3)
@@ -611,6 +643,14 @@ mod tests {
         let converted = from_markdown(markdown);
         let at = converted.text.find(needle).expect("in the output");
         &markdown[converted.source_range(at, at + needle.len())]
+    }
+
+    #[test]
+    fn plain_copy_is_its_own_source() {
+        assert!(from_markdown("Plain words, #tags & a link https://e.com/a").is_source());
+        assert!(from_markdown("").is_source());
+        assert!(!from_markdown("**bold**").is_source());
+        assert!(!from_markdown("a\r\nb").is_source());
     }
 
     #[test]

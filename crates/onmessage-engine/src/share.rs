@@ -85,6 +85,19 @@ impl SharedCopy {
         let urls = find_urls(&plain.text);
         SharedCopy { plain, urls }
     }
+
+    /// [`SharedCopy::new`] for a caller that has found `markdown_urls`
+    /// (`find_urls(markdown)`) already: they are the shared text's too
+    /// when the conversion changed nothing, as for most copy.
+    pub fn with_urls(markdown: &str, markdown_urls: &[FoundUrl]) -> SharedCopy {
+        let plain = plaintext::from_markdown(markdown);
+        let urls = if plain.is_source() {
+            markdown_urls.to_vec()
+        } else {
+            find_urls(&plain.text)
+        };
+        SharedCopy { plain, urls }
+    }
 }
 
 /// Who reads a shared text.
@@ -196,6 +209,21 @@ mod tests {
             "p",
         );
         assert_eq!(linkedin, "Read this");
+    }
+
+    #[test]
+    fn urls_found_on_the_markdown_serve_when_nothing_changed() {
+        for copy in [
+            "See https://example.com/a now",
+            "See [it](https://example.com/a)",
+        ] {
+            let found = find_urls(copy);
+            assert_eq!(
+                SharedCopy::with_urls(copy, &found).urls,
+                SharedCopy::new(copy).urls,
+                "{copy}"
+            );
+        }
     }
 
     #[test]

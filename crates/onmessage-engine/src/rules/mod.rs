@@ -100,7 +100,8 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
     let copies: Vec<SharedCopy> = post
         .sections
         .iter()
-        .map(|s| SharedCopy::new(post.copy(s)))
+        .zip(&urls[urls.len() - post.sections.len()..])
+        .map(|(s, urls)| SharedCopy::with_urls(post.copy(s), urls))
         .collect();
 
     structure::headings(post, &mut sink);

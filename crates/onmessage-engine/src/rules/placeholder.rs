@@ -2,6 +2,10 @@
 //! replace (`scaffold::PLACEHOLDERS`), still there when the post leaves
 //! `draft`.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::Sink;
 use crate::finding::Severity;
 use crate::post::{Field, Post, Status};
@@ -14,22 +18,22 @@ pub(super) fn check(post: &Post, sink: &mut Sink) {
         Status::Review => "review",
         Status::Approved => "approved",
     };
+    // Every placeholder in one pass over each copy.
+    static FINDER: LazyLock<AhoCorasick> =
+        LazyLock::new(|| AhoCorasick::new(PLACEHOLDERS).expect("a few literal strings"));
     for section in &post.sections {
-        let copy = post.copy(section);
-        for placeholder in PLACEHOLDERS {
-            for (at, _) in copy.match_indices(placeholder) {
-                let start = section.range.start + at;
-                sink.push(
-                    "post.placeholder",
-                    Severity::Error,
-                    start..start + placeholder.len(),
-                    format!(
-                        "the placeholder text `cargo xtask new` wrote is still in {}, and the post has `status: {status}`",
-                        Field::Copy(section.platform).describe()
-                    ),
-                    "Replace it with the words people will share (or set `status: draft` while you write)".to_string(),
-                );
-            }
+        for found in FINDER.find_iter(post.copy(section)) {
+            let start = section.range.start + found.start();
+            sink.push(
+                "post.placeholder",
+                Severity::Error,
+                start..start + found.len(),
+                format!(
+                    "the placeholder text `cargo xtask new` wrote is still in {}, and the post has `status: {status}`",
+                    Field::Copy(section.platform).describe()
+                ),
+                "Replace it with the words people will share (or set `status: draft` while you write)".to_string(),
+            );
         }
     }
 }
