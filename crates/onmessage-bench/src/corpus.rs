@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use super::prng::Prng;
 use onmessage_engine::measure;
 use onmessage_engine::platform::Platform;
-use onmessage_engine::share::shared_text;
+use onmessage_engine::share::{Reader, SharedCopy, shared_text};
 use onmessage_engine::urls::find_urls;
 
 /// Bump when the generated text changes, so cached corpora are rebuilt.
@@ -759,7 +759,12 @@ fn slug(text: &str) -> String {
 /// Whether `copy` fits `platform` as the share button would send it.
 fn fits(platform: Platform, copy: &str, link: &str, id: &str) -> bool {
     let limits = platform.default_limits();
-    let shared = shared_text(copy, &find_urls(copy), Some(link), platform, id);
+    let shared = shared_text(
+        &SharedCopy::new(copy),
+        Some(link),
+        Reader::Network(platform),
+        id,
+    );
     measure::length(platform, &shared) <= limits.max_length
         && limits.max_bytes.is_none_or(|max| shared.len() <= max)
         && limits

@@ -17,6 +17,7 @@ pub mod matcher;
 pub mod measure;
 pub mod media;
 pub mod normalize;
+pub mod plaintext;
 pub mod platform;
 pub mod policy;
 pub mod post;

@@ -9,6 +9,17 @@ use crate::calendar::Calendar;
 use crate::platform::Platform;
 use crate::time::show;
 
+/// The default copy `new` writes, for the author to replace; past `draft`
+/// it is a `post.placeholder` error.
+pub const PLACEHOLDER_COPY: &str =
+    "Write the copy people will share here: the default for every platform.";
+
+/// The copy `new` writes in an `## x` section.
+pub const PLACEHOLDER_X_COPY: &str = "A shorter version for X (280 characters, links count 23).";
+
+/// Every text `new` writes that is not meant to be shared.
+pub const PLACEHOLDERS: [&str; 2] = [PLACEHOLDER_COPY, PLACEHOLDER_X_COPY];
+
 pub struct NewPost<'a> {
     pub title: &'a str,
     pub author: &'a str,
@@ -84,13 +95,9 @@ pub fn render(post: &NewPost, tz: &TimeZone) -> String {
         (false, Some(d)) => format!("{d} "),
         _ => String::new(),
     };
-    text.push_str(&format!(
-        "{disclosure}Write the copy people will share here: the default for every platform.\n"
-    ));
+    text.push_str(&format!("{disclosure}{PLACEHOLDER_COPY}\n"));
     if post.platforms.contains(&Platform::X) {
-        text.push_str(&format!(
-            "\n## x\n{disclosure}A shorter version for X (280 characters, links count 23).\n"
-        ));
+        text.push_str(&format!("\n## x\n{disclosure}{PLACEHOLDER_X_COPY}\n"));
     }
     text
 }
@@ -184,5 +191,37 @@ mod tests {
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
         assert_eq!(parsed.front.unwrap().title, "Widget Pro: \"here\"");
         assert_eq!(parsed.sections.len(), 2);
+    }
+
+    #[test]
+    fn the_scaffold_is_a_placeholder_error_once_past_draft() {
+        let setup = crate::check::Setup::parse(
+            b"version: 1\ncompany: {name: Example Corp, timezone: UTC, domains: [example.com]}\nrules: []\n",
+            b"version: 1\nproducts: []\n",
+        )
+        .expect("valid fixture");
+        let tz = TimeZone::UTC;
+        let post = NewPost {
+            title: "Launch",
+            author: "jane.doe",
+            platforms: &[Platform::Linkedin, Platform::X],
+            products: &[],
+            audiences: &[],
+            publish_at: "2026-12-01T16:00:00Z".parse().unwrap(),
+            disclosure: None,
+        };
+        let text = render(&post, &tz);
+        let placeholders = |text: &str| {
+            let parsed = crate::post::Post::parse("p.md".into(), text.as_bytes().to_vec());
+            crate::rules::evaluate(&setup.context(), &parsed, &Default::default())
+                .iter()
+                .filter(|f| f.rule == "post.placeholder")
+                .count()
+        };
+        assert_eq!(placeholders(&text), 0);
+        for status in ["review", "approved"] {
+            let text = text.replace("status: draft", &format!("status: {status}"));
+            assert_eq!(placeholders(&text), PLACEHOLDERS.len(), "{status}");
+        }
     }
 }

@@ -1,9 +1,11 @@
-//! The text as it will be shared: links tagged with UTM parameters so the
-//! company can see which advocacy post brought a visit, and the post's
-//! `link` added where the network's share intent puts it into the text.
+//! The text as it will be shared: the copy as networks show it (Markdown
+//! converted, `plaintext`), links tagged with UTM parameters so the company
+//! can see which advocacy post brought a visit, and the post's `link` added
+//! where the network's share intent puts it into the text.
 
+use crate::plaintext::{self, PlainText};
 use crate::platform::Platform;
-use crate::urls::FoundUrl;
+use crate::urls::{FoundUrl, find_urls};
 
 pub const UTM_MEDIUM: &str = "employee_advocacy";
 
@@ -53,10 +55,9 @@ pub fn utm_tag(url: &str, source: &str, post_id: &str) -> String {
     out
 }
 
-/// The copy with every `http(s)` link UTM-tagged for `source`; `urls` are
-/// the copy's (`urls::find_urls`), found once by the caller however many
-/// networks share the copy.
-pub fn tag_links(copy: &str, urls: &[FoundUrl], source: &str, post_id: &str) -> String {
+/// `text` with every `http(s)` link UTM-tagged for `source`; `urls` are
+/// the text's (`urls::find_urls`).
+fn tag_links(copy: &str, urls: &[FoundUrl], source: &str, post_id: &str) -> String {
     let mut out = String::with_capacity(copy.len() + 64);
     let mut last = 0;
     for url in urls.iter().filter(|u| u.scheme.is_some()) {
@@ -68,24 +69,71 @@ pub fn tag_links(copy: &str, urls: &[FoundUrl], source: &str, post_id: &str) -> 
     out
 }
 
-/// The full text an employee shares on `platform`: the tagged copy, plus the
-/// post's `link` when the network's share intent puts it into the text and
-/// the copy does not already contain it. `urls` are the copy's.
-pub fn shared_text(
-    copy: &str,
-    urls: &[FoundUrl],
-    link: Option<&str>,
-    platform: Platform,
-    post_id: &str,
-) -> String {
-    let mut text = tag_links(copy, urls, platform.id(), post_id);
-    if let Some(link) =
-        link.filter(|l| platform.default_limits().link_in_text && !copy.contains(*l))
+/// One section's copy as every network shows it, and the URLs in that
+/// text: converted once, however many networks share the section.
+#[derive(Debug, Clone)]
+pub struct SharedCopy {
+    pub plain: PlainText,
+    /// `urls::find_urls` of `plain.text`.
+    pub urls: Vec<FoundUrl>,
+}
+
+impl SharedCopy {
+    /// `markdown` is a section's copy (`Post::copy`).
+    pub fn new(markdown: &str) -> SharedCopy {
+        let plain = plaintext::from_markdown(markdown);
+        let urls = find_urls(&plain.text);
+        SharedCopy { plain, urls }
+    }
+
+    /// [`SharedCopy::new`] for a caller that has found `markdown_urls`
+    /// (`find_urls(markdown)`) already: they are the shared text's too
+    /// when the conversion changed nothing, as for most copy.
+    pub fn with_urls(markdown: &str, markdown_urls: &[FoundUrl]) -> SharedCopy {
+        let plain = plaintext::from_markdown(markdown);
+        let urls = if plain.is_source() {
+            markdown_urls.to_vec()
+        } else {
+            find_urls(&plain.text)
+        };
+        SharedCopy { plain, urls }
+    }
+}
+
+/// Who reads a shared text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Members of a network, where an employee shares it.
+    Network(Platform),
+    /// Readers of the feeds and the hub (`content_text`): links tagged
+    /// `utm_source=feed`, the post's link kept apart (`external_url`).
+    Feed,
+}
+
+/// Whether the share button for `platform` adds the post's `link` to the
+/// text: the network's intent takes it in the text and the copy does not
+/// already hold it.
+pub fn adds_link(copy: &SharedCopy, link: Option<&str>, platform: Platform) -> bool {
+    link.is_some_and(|l| platform.default_limits().link_in_text && !copy.plain.text.contains(l))
+}
+
+/// The text an employee shares (or a feed reader reads): the copy as
+/// networks show it, links tagged for the reader, plus the post's `link`
+/// where the share button adds it. The one place this text is made:
+/// check counts it, publish writes it, the register hashes it.
+pub fn shared_text(copy: &SharedCopy, link: Option<&str>, reader: Reader, post_id: &str) -> String {
+    let source = match reader {
+        Reader::Network(platform) => platform.id(),
+        Reader::Feed => FEED_SOURCE,
+    };
+    let mut text = tag_links(&copy.plain.text, &copy.urls, source, post_id);
+    if let Reader::Network(platform) = reader
+        && let Some(link) = link.filter(|_| adds_link(copy, link, platform))
     {
         if !text.is_empty() {
             text.push(' ');
         }
-        text.push_str(&utm_tag(link, platform.id(), post_id));
+        text.push_str(&plaintext::clean(&utm_tag(link, source, post_id)));
     }
     text
 }
@@ -116,10 +164,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::urls::find_urls;
 
     fn shared_text(copy: &str, link: Option<&str>, platform: Platform, id: &str) -> String {
-        super::shared_text(copy, &find_urls(copy), link, platform, id)
+        super::shared_text(&SharedCopy::new(copy), link, Reader::Network(platform), id)
     }
 
     #[test]
@@ -162,5 +209,44 @@ mod tests {
             "p",
         );
         assert_eq!(linkedin, "Read this");
+    }
+
+    #[test]
+    fn urls_found_on_the_markdown_serve_when_nothing_changed() {
+        for copy in [
+            "See https://example.com/a now",
+            "See [it](https://example.com/a)",
+        ] {
+            let found = find_urls(copy);
+            assert_eq!(
+                SharedCopy::with_urls(copy, &found).urls,
+                SharedCopy::new(copy).urls,
+                "{copy}"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_text_is_the_copy_as_networks_show_it() {
+        let copy = "**Proud** of [our checklist](https://example.com/a11y):\n- fast";
+        assert_eq!(
+            shared_text(copy, None, Platform::Linkedin, "p"),
+            "Proud of our checklist https://example.com/a11y?utm_source=linkedin&utm_medium=employee_advocacy&utm_campaign=p:\nfast"
+        );
+        assert_eq!(
+            super::shared_text(
+                &SharedCopy::new(copy),
+                Some("https://example.com/x"),
+                Reader::Feed,
+                "p"
+            ),
+            "Proud of our checklist https://example.com/a11y?utm_source=feed&utm_medium=employee_advocacy&utm_campaign=p:\nfast"
+        );
+        // A link the copy gives in Markdown is not added a second time.
+        let linked = "See [the page](https://example.com/p)";
+        assert_eq!(
+            shared_text(linked, Some("https://example.com/p"), Platform::X, "p"),
+            "See the page https://example.com/p?utm_source=x&utm_medium=employee_advocacy&utm_campaign=p"
+        );
     }
 }

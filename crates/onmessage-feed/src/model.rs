@@ -14,8 +14,9 @@ use onmessage_engine::measure;
 use onmessage_engine::platform::Platform;
 use onmessage_engine::policy::Policy;
 use onmessage_engine::post::Post;
-use onmessage_engine::share::{FEED_SOURCE, shared_text, shared_text_sha256, tag_links, utm_tag};
-use onmessage_engine::urls::{FoundUrl, find_urls};
+use onmessage_engine::share::{
+    FEED_SOURCE, Reader, SharedCopy, shared_text, shared_text_sha256, utm_tag,
+};
 
 /// One feed: everything published, or one audience's share of it. Its
 /// items are not held here: they are built one at a time, newest first, and
@@ -113,7 +114,8 @@ pub struct Item {
     /// The post id: the JSON Feed item id, stable forever.
     pub id: String,
     pub title: String,
-    /// The default copy (else the first platform's), links tagged for the feed.
+    /// The default copy (else the first platform's) as networks show it,
+    /// links tagged for the feed.
     pub content_text: String,
     pub dates: Dates,
     /// The exclusive end of its time in the feed.
@@ -174,8 +176,9 @@ pub struct Image {
 /// One network's copy of a post, as the employee shares it.
 pub struct PlatformCopy {
     pub platform: Platform,
-    /// The shared text: UTM-tagged links, plus the post's link where the
-    /// network's intent takes it in the text.
+    /// The shared text (`share::shared_text`): the copy as the network
+    /// shows it, UTM-tagged links, plus the post's link where the network's
+    /// intent takes it in the text.
     pub text: String,
     /// `share::shared_text_sha256` of `text`: what the register records.
     pub sha256: String,
@@ -203,25 +206,29 @@ pub fn copies(post: &Post) -> impl Iterator<Item = (Platform, usize)> {
         .filter_map(|&platform| Some((platform, post.copy_index_for(platform)?)))
 }
 
-/// The text shared on `platform` from the post's section `index` (whose
-/// links are `urls`): what every output shows and what is hashed.
-fn platform_text(post: &Post, index: usize, urls: &[FoundUrl], platform: Platform) -> String {
+/// Each section's copy as networks show it, converted once however many
+/// networks share it.
+fn section_copies(post: &Post) -> Vec<SharedCopy> {
+    post.sections
+        .iter()
+        .map(|s| SharedCopy::new(post.copy(s)))
+        .collect()
+}
+
+/// The text shared on `platform` from `copy` (one of `section_copies`):
+/// what every output shows and what is hashed.
+fn platform_text(post: &Post, copy: &SharedCopy, platform: Platform) -> String {
     let link = post.front.as_ref().and_then(|f| f.link.as_deref());
-    let copy = post.copy(&post.sections[index]);
-    clean(&shared_text(copy, urls, link, platform, &post.id))
+    shared_text(copy, link, Reader::Network(platform), &post.id)
 }
 
 /// Every network's shared text of a post, in its order: exactly the text
 /// `item` publishes (the same function makes both), for the register to
 /// hash with `share::shared_text_sha256`.
 pub fn shared_copies(post: &Post) -> Vec<(Platform, String)> {
-    let urls: Vec<Vec<FoundUrl>> = post
-        .sections
-        .iter()
-        .map(|s| find_urls(post.copy(s)))
-        .collect();
+    let sections = section_copies(post);
     copies(post)
-        .map(|(platform, index)| (platform, platform_text(post, index, &urls[index], platform)))
+        .map(|(platform, index)| (platform, platform_text(post, &sections[index], platform)))
         .collect()
 }
 
@@ -236,15 +243,10 @@ pub fn item(
 ) -> Option<Item> {
     let front = post.front.as_ref()?;
     let link = front.link.as_deref();
-    // Each section's links, found once however many networks share it.
-    let urls: Vec<Vec<FoundUrl>> = post
-        .sections
-        .iter()
-        .map(|s| find_urls(post.copy(s)))
-        .collect();
+    let sections = section_copies(post);
     let platforms: Vec<PlatformCopy> = copies(post)
         .map(|(platform, index)| {
-            let text = platform_text(post, index, &urls[index], platform);
+            let text = platform_text(post, &sections[index], platform);
             let tagged_link = link.map(|l| utm_tag(l, platform.id(), &post.id));
             let intent = intent::intent(platform, tagged_link.as_deref());
             PlatformCopy {
@@ -263,15 +265,10 @@ pub fn item(
         .sections
         .iter()
         .position(|s| s.platform.is_none())
-        .filter(|&i| !post.copy(&post.sections[i]).is_empty())
+        .filter(|&i| !sections[i].plain.text.is_empty())
         .or_else(|| front.platforms.iter().find_map(|&p| post.copy_index_for(p)));
     let content_text = default_copy.map_or_else(String::new, |i| {
-        clean(&tag_links(
-            post.copy(&post.sections[i]),
-            &urls[i],
-            FEED_SOURCE,
-            &post.id,
-        ))
+        shared_text(&sections[i], link, Reader::Feed, &post.id)
     });
     Some(Item {
         id: post.id.clone(),
@@ -389,5 +386,21 @@ mod tests {
         assert_eq!(clean("日本語 🚀"), "日本語 🚀");
         assert_eq!(clean("\r\r\n\r\u{1}\n\n\r"), "\n\n\n\n\n\n");
         assert_eq!(clean("\u{FFFF}a\u{FFFD}\u{FEFF}"), "a\u{FFFD}\u{FEFF}");
+    }
+
+    #[test]
+    fn shared_text_is_already_clean() {
+        // The engine makes the shared text; outputs write it unchanged.
+        let copy = SharedCopy::new("a\r\nb\rc\u{1}d **e**\u{FFFE}\r\n\r\n`f\u{c}`");
+        let text = shared_text(&copy, None, Reader::Feed, "p");
+        assert_eq!(text, "a\nb\ncd e\n\nf");
+        assert_eq!(clean(&text), text);
+        let link = Some("https://example.com/a\u{1}b\r\n");
+        let shared = shared_text(&copy, link, Reader::Network(Platform::X), "p");
+        assert!(
+            shared.contains("https://example.com/ab\n?utm_source=x"),
+            "{shared:?}"
+        );
+        assert_eq!(clean(&shared), shared);
     }
 }

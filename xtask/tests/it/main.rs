@@ -16,6 +16,7 @@ mod normalize_props;
 mod publish;
 mod publish_hub;
 mod publish_policy;
+mod publish_text;
 mod register;
 mod sarif;
 mod schemas;

@@ -86,6 +86,16 @@ A line starting with `# ` (hash and space) is a heading in Markdown; write hasht
         allowable: true,
     },
     Builtin {
+        id: "post.placeholder",
+        severity: Severity::Error,
+        category: "post",
+        summary: "The placeholder copy `cargo xtask new` wrote is still in a post past draft",
+        explain: "`cargo xtask new` starts a post with sentences that say what to write (\"Write the copy people will share here: ...\", and for X \"A shorter version for X ...\"). While the post is a `draft` that is fine; once it is in `review` or `approved`, a placeholder left in any section would be shared word for word, so it is an error.
+
+Fix: replace the placeholder with the copy people will share, or keep `status: draft` until it is written.",
+        allowable: false,
+    },
+    Builtin {
         id: "post.unknown-product",
         severity: Severity::Error,
         category: "post",
@@ -237,6 +247,26 @@ Fix: link to an https:// page on one of our domains. This rule cannot be allowed
         explain: "Unicode bidirectional controls (embeddings, overrides, isolates) reorder how text is displayed, and invisible characters (zero-width space, word joiner, a zero-width joiner between letters) split words without showing it. Together they let text look harmless while saying something else (the \"Trojan Source\" technique), and let a codename hide from search. The check flags them in every part of a post; joiners inside emoji sequences and in scripts that need them are fine.
 
 Fix: delete the character (retype the words around it if your editor does not show it).",
+        allowable: false,
+    },
+    Builtin {
+        id: "text.strikethrough",
+        severity: Severity::Warning,
+        category: "text",
+        summary: "Struck-through text, which networks show as plain words",
+        explain: "Networks take plain text: the shared copy drops Markdown's markers, and `~~was $20~~ now $10` is shared as \"was $20 now $10\", the struck words reading as if they stood. Only the markers go; the meaning would change silently, so the check warns.
+
+Fix: delete the struck words, or say in words what changed (\"was $20, now $10\").",
+        allowable: true,
+    },
+    Builtin {
+        id: "image.in-copy",
+        severity: Severity::Error,
+        category: "image",
+        summary: "An image written in the copy, which is never shared",
+        explain: "A post's image is its front matter's `image: {path: ..., alt: ...}`: publish strips its metadata, the hub offers it for download and the networks get it with the post. An image written in the copy in Markdown (`![alt](media/x.png)`) is removed from the shared text, so nobody would see it.
+
+Fix: remove it from the copy and give it in the front matter: `image: {path: media/x.png, alt: \"What the image shows\"}`.",
         allowable: false,
     },
     Builtin {

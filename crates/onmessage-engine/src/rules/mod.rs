@@ -11,6 +11,8 @@ pub mod history;
 mod images;
 mod invisible;
 mod links;
+mod markup;
+mod placeholder;
 mod platforms;
 pub mod scoped;
 mod structure;
@@ -26,6 +28,7 @@ use crate::matcher::Matcher;
 use crate::media::ImageFile;
 use crate::policy::Policy;
 use crate::post::{Field, Post};
+use crate::share::SharedCopy;
 use crate::time::{DayBound, parse_moment};
 use crate::urls::{FoundUrl, find_urls};
 
@@ -133,12 +136,21 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
             _ => find_urls(&u.text),
         })
         .collect();
-    let copy_urls = &urls[urls.len() - post.sections.len()..];
+    // Each section as networks show it, converted once for every rule
+    // that judges the shared text.
+    let copies: Vec<SharedCopy> = post
+        .sections
+        .iter()
+        .zip(&urls[urls.len() - post.sections.len()..])
+        .map(|(s, urls)| SharedCopy::with_urls(post.copy(s), urls))
+        .collect();
 
     structure::headings(post, &mut sink);
+    placeholder::check(post, &mut sink);
+    markup::check(post, &copies, &mut sink);
     content::products(ctx, post, &hits, at, &mut sink);
     content::clients(ctx, post, &hits, at, &mut sink);
-    platforms::limits(ctx, post, copy_urls, &mut sink);
+    platforms::limits(ctx, post, &copies, &mut sink);
     links::check(ctx, &units, &urls, &mut sink);
     links::schemes(post, &mut sink);
     invisible::check(&units, &mut sink);
@@ -155,7 +167,7 @@ pub fn evaluate(ctx: &Context, post: &Post, images: &HashMap<String, ImageFile>)
         &hits,
     );
     scoped::policy_rules(ctx, post, &view, &hits, at, &mut sink);
-    platforms::disclosure(ctx, post, &view, &hits, &mut sink);
+    platforms::disclosure(ctx, post, &copies, &view, &hits, &mut sink);
     scoped::builtin_severities(ctx.policy, &mut sink);
     exceptions::quiet_periods(ctx, post, at, &mut sink);
     exceptions::allow(ctx, post, &mut sink);

@@ -8,29 +8,34 @@ use crate::measure::{self, hashtags};
 use crate::platform::Platform;
 use crate::policy::DisclosureRequired;
 use crate::post::{Post, Section};
-use crate::share::shared_text;
-use crate::urls::{FoundUrl, find_urls};
+use crate::share::{Reader, SharedCopy, adds_link, shared_text};
+use crate::urls::find_urls;
 
 /// Hashtags in a run at least this long hide a disclosure among them.
 const BURIED_RUN: usize = 3;
 
-/// `copy_urls` are each section's URLs (`urls::find_urls`), by section.
-pub(super) fn limits(ctx: &Context, post: &Post, copy_urls: &[Vec<FoundUrl>], sink: &mut Sink) {
+/// `copies` are each section's copy as networks show it, by section: every
+/// count is of the text shared, and every finding points at the Markdown it
+/// came from.
+pub(super) fn limits(ctx: &Context, post: &Post, copies: &[SharedCopy], sink: &mut Sink) {
     let Some(front) = &post.front else { return };
+    let link = front.link.as_deref();
     for &platform in &front.platforms {
         let Some(index) = post.copy_index_for(platform) else {
             continue;
         };
         let section = &post.sections[index];
-        let urls = &copy_urls[index];
-        let copy = post.copy(section);
+        let copy = &copies[index];
+        let plain = &copy.plain;
+        // File range of `plain.text[start..end]`.
+        let in_file = |start: usize, end: usize| {
+            let range = plain.source_range(start, end);
+            section.range.start + range.start..section.range.start + range.end
+        };
         let limits = ctx.policy.limits(platform);
-        let shared = shared_text(copy, urls, front.link.as_deref(), platform, &post.id);
+        let shared = shared_text(copy, link, Reader::Network(platform), &post.id);
         // What the share button adds beyond the copy, for messages.
-        let link_added = front
-            .link
-            .as_deref()
-            .is_some_and(|link| limits.link_in_text && !copy.contains(link));
+        let link_added = adds_link(copy, link, platform);
         let with_link = if link_added {
             " with the post's link, which the share button adds,"
         } else {
@@ -39,7 +44,8 @@ pub(super) fn limits(ctx: &Context, post: &Post, copy_urls: &[Vec<FoundUrl>], si
         let length = measure::length(platform, &shared);
         if length > limits.max_length {
             let over = length - limits.max_length;
-            let start = overflow_offset(platform, copy, limits.max_length);
+            let start =
+                plain.source_offset(overflow_offset(platform, &plain.text, limits.max_length));
             let help = if section.platform == Some(platform) {
                 format!("Shorten it by at least {over}")
             } else {
@@ -78,15 +84,13 @@ pub(super) fn limits(ctx: &Context, post: &Post, copy_urls: &[Vec<FoundUrl>], si
         // Counted only where the platform has a limit.
         let tags = limits
             .max_hashtags
-            .map(|_| hashtags(copy))
+            .map(|_| hashtags(&plain.text))
             .unwrap_or_default();
         if let Some(max) = limits.max_hashtags.filter(|&max| tags.len() > max) {
-            let first_excess = &tags[max];
             sink.push_each(
                 "platform.hashtags",
                 Severity::Error,
-                section.range.start + first_excess.start
-                    ..section.range.start + tags[tags.len() - 1].end,
+                in_file(tags[max].start, tags[tags.len() - 1].end),
                 format!(
                     "the {} copy has {} hashtags; {} allows {max}",
                     platform.id(),
@@ -96,40 +100,43 @@ pub(super) fn limits(ctx: &Context, post: &Post, copy_urls: &[Vec<FoundUrl>], si
                 format!("Keep the {max} that matter most"),
             );
         }
-        links(platform, section, urls, &shared, limits, link_added, sink);
+        let in_copy: Vec<std::ops::Range<usize>> = copy
+            .urls
+            .iter()
+            .map(|u| in_file(u.range.start, u.range.end))
+            .collect();
+        links(
+            platform, section, &in_copy, &shared, limits, with_link, sink,
+        );
     }
 }
 
+/// `in_copy` are the file ranges of the links in the copy as shown.
 fn links(
     platform: Platform,
     section: &Section,
-    in_copy: &[FoundUrl],
+    in_copy: &[std::ops::Range<usize>],
     shared: &str,
     limits: crate::platform::Limits,
-    link_added: bool,
+    with_link: &str,
     sink: &mut Sink,
 ) {
-    let with_link = if link_added {
-        " with the post's link, which the share button adds,"
-    } else {
-        ""
-    };
     let count = limits.max_links.map_or(0, |_| find_urls(shared).len());
     if !limits.links_clickable {
         for url in in_copy {
             sink.push_each(
                 "platform.links",
                 Severity::Warning,
-                section.range.start + url.range.start..section.range.start + url.range.end,
+                url.clone(),
                 format!("links are not clickable in {} captions", platform.id()),
                 "Say where to find it instead (\"link in bio\"), or give this platform its own section without the link".to_string(),
             );
         }
     }
     if let Some(max) = limits.max_links.filter(|&max| count > max) {
-        let range = in_copy.get(max).map_or(section.range.clone(), |u| {
-            section.range.start + u.range.start..section.range.end
-        });
+        let range = in_copy
+            .get(max)
+            .map_or(section.range.clone(), |u| u.start..section.range.end);
         sink.push_each(
             "platform.links",
             Severity::Error,
@@ -168,9 +175,13 @@ fn overflow_offset(platform: Platform, copy: &str, limit: usize) -> usize {
     bounds[lo]
 }
 
+/// Judged on the copy as networks show it (`copies`, by section): a
+/// disclosure in bold is still one, and the fold is counted in what
+/// readers see.
 pub(super) fn disclosure(
     ctx: &Context,
     post: &Post,
+    copies: &[SharedCopy],
     view: &scoped::View,
     hits: &[Hit],
     sink: &mut Sink,
@@ -210,8 +221,13 @@ pub(super) fn disclosure(
         if !required_in(index) {
             continue;
         }
-        let section = &post.sections[index];
-        let copy = post.copy(section);
+        let plain = &copies[index].plain;
+        let copy = plain.text.as_str();
+        let in_file = |start: usize, end: usize| {
+            let range = plain.source_range(start, end);
+            let at = post.sections[index].range.start;
+            at + range.start..at + range.end
+        };
         let first_line_end = copy.find('\n').unwrap_or(copy.len());
         let lower_copy = copy.to_lowercase();
         // Every place the copy discloses, in text order.
@@ -234,7 +250,7 @@ pub(super) fn disclosure(
             let range = if copy.is_empty() {
                 post.front_range("/platforms", true)
             } else {
-                section.range.start..section.range.start + first_line_end
+                in_file(0, first_line_end)
             };
             let message = match &disclosure.message {
                 Some(message) => format!("{message} (the {} copy)", platform.id()),
@@ -266,7 +282,7 @@ pub(super) fn disclosure(
             sink.push_each(
                 "disclosure.buried",
                 Severity::Warning,
-                section.range.start + first_at..section.range.start + first_end,
+                in_file(first_at, first_end),
                 format!(
                     "the {} disclosure is hidden in a run of hashtags {where_}",
                     platform.id()
@@ -281,7 +297,7 @@ pub(super) fn disclosure(
             sink.push_each(
                 "disclosure.buried",
                 Severity::Warning,
-                section.range.start + at..section.range.start + end,
+                in_file(at, end),
                 format!(
                     "the {} disclosure comes at character {}, after the \"see more\" fold (about {fold}): most readers never see it",
                     platform.id(),
