@@ -10,14 +10,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support::{copy_tree, workspace};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ci-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::support::{copy_tree, scratch, workspace};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     let output = Command::new("git")
@@ -121,7 +114,7 @@ fn build_checker(dir: &Path, repo: &Path) -> (String, String) {
 
 #[test]
 fn a_pull_request_that_rewrites_the_alias_is_judged_by_the_base_checker() {
-    let dir = scratch("alias");
+    let dir = scratch("ci-alias");
     let repo = repository(&dir, |repo| {
         // The pull request points `cargo xtask` at a tool that passes
         // everything, and adds a post.
@@ -151,7 +144,7 @@ fn a_pull_request_that_rewrites_the_alias_is_judged_by_the_base_checker() {
 
 #[test]
 fn a_pull_request_that_changes_the_tool_is_judged_by_its_own_build() {
-    let dir = scratch("tool");
+    let dir = scratch("ci-tool");
     let repo = repository(&dir, |repo| {
         write(repo, "xtask/src/main.rs", "fn main() { /* new rule */ }\n");
     });
@@ -212,7 +205,7 @@ fn codename() -> String {
 
 #[test]
 fn the_hook_judges_what_is_staged() {
-    let dir = scratch("hook");
+    let dir = scratch("ci-hook");
     let repo = hook_repository(&dir);
     let leak = post(&format!("Soon: {}", codename()));
 

@@ -15,7 +15,7 @@
 //! `leaky-numbers` (a policy error: withheld), `gizmo-launch` (due the
 //! moment gizmo is announced), `future-post` (due 2027-03-15).
 
-use crate::support::{copy_tree, workspace};
+use crate::support::{copy_tree, scratch, workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,14 +37,6 @@ const MID_FEBRUARY: &str = "2027-02-15T00:00:00Z";
 const MARCH: &str = "2027-03-02T00:00:00Z";
 /// `future-post` is due.
 const APRIL: &str = "2027-04-01T00:00:00Z";
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("publish-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A copy of the fixture repository inside `dir`.
 fn fixture(dir: &Path) -> PathBuf {
@@ -238,7 +230,7 @@ const EXPECTED: &[Expected] = &[
 
 #[test]
 fn every_feed_holds_exactly_the_posts_shareable_at_now() {
-    let dir = scratch("moments");
+    let dir = scratch("publish-moments");
     let root = fixture(&dir);
     for expected in EXPECTED {
         let now = expected.now;
@@ -296,7 +288,7 @@ fn every_feed_holds_exactly_the_posts_shareable_at_now() {
 
 #[test]
 fn withheld_posts_are_named_with_their_reasons() {
-    let dir = scratch("withheld");
+    let dir = scratch("publish-withheld");
     let root = fixture(&dir);
     let output = publish(&root, MID_FEBRUARY, &dir.join("out"));
     let err = stderr(&output);
@@ -317,7 +309,7 @@ fn withheld_posts_are_named_with_their_reasons() {
 
 #[test]
 fn a_bare_expiry_date_is_midnight_at_the_start_of_that_day_in_the_policy_time_zone() {
-    let dir = scratch("expiry");
+    let dir = scratch("publish-expiry");
     let root = fixture(&dir);
     // expired-post: expires_at 2027-01-31 in America/New_York means
     // 2027-01-31T00:00:00-05:00 = 2027-01-31T05:00:00Z (SPEC, second
@@ -353,7 +345,7 @@ fn a_bare_expiry_date_is_midnight_at_the_start_of_that_day_in_the_policy_time_zo
 
 #[test]
 fn json_feed_items_carry_the_spec_fields_and_extension() {
-    let dir = scratch("fields");
+    let dir = scratch("publish-fields");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish(&root, MID_FEBRUARY, &out);
@@ -528,7 +520,7 @@ fn the_json_feed_schema_rejects_what_the_spec_forbids() {
 #[test]
 fn every_json_feed_validates_against_json_feed_1_1() {
     let validator = json_feed_validator();
-    let dir = scratch("schema");
+    let dir = scratch("publish-schema");
     let root = fixture(&dir);
     for (now, base) in [
         (BEFORE_ALL, BASE),
@@ -635,7 +627,7 @@ fn rss_feeds_parse_in_feedparser_as_rss_2() {
     if feedparser().is_none() {
         return;
     }
-    let dir = scratch("feedparser-rss");
+    let dir = scratch("publish-feedparser-rss");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish(&root, MID_FEBRUARY, &out);
@@ -696,7 +688,7 @@ fn atom_feeds_parse_in_feedparser() {
     if feedparser().is_none() {
         return;
     }
-    let dir = scratch("feedparser");
+    let dir = scratch("publish-feedparser");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish(&root, MID_FEBRUARY, &out);
@@ -766,7 +758,7 @@ fn atom_feeds_parse_in_feedparser() {
 
 #[test]
 fn the_hub_escapes_post_text_and_allows_only_its_own_script_and_style() {
-    let dir = scratch("hub-static");
+    let dir = scratch("publish-hub-static");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish(&root, MID_FEBRUARY, &out);
@@ -818,7 +810,7 @@ fn the_hub_escapes_post_text_and_allows_only_its_own_script_and_style() {
 
 #[test]
 fn published_images_lose_their_metadata_but_keep_their_pixels() {
-    let dir = scratch("images");
+    let dir = scratch("publish-images");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish(&root, MID_FEBRUARY, &out);
@@ -870,7 +862,7 @@ fn published_images_lose_their_metadata_but_keep_their_pixels() {
 
 #[test]
 fn the_same_repository_and_now_give_byte_identical_output() {
-    let dir = scratch("deterministic");
+    let dir = scratch("publish-deterministic");
     let root = fixture(&dir);
     let first = dir.join("first");
     let second = dir.join("elsewhere/second");
@@ -905,7 +897,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_crash_while_writing_leaves_the_previous_output_whole() {
-    let dir = scratch("crash");
+    let dir = scratch("publish-crash");
     let root = fixture(&dir);
     let out = dir.join("public");
     let output = publish(&root, MID_JANUARY, &out);
@@ -952,7 +944,7 @@ fn a_crash_while_writing_leaves_the_previous_output_whole() {
 
 #[test]
 fn publish_exits_2_when_it_cannot_run_and_leaves_the_output_alone() {
-    let dir = scratch("cannot-run");
+    let dir = scratch("publish-cannot-run");
     let root = fixture(&dir);
     let out = dir.join("public");
     publish(&root, MID_JANUARY, &out);
@@ -1029,7 +1021,7 @@ fn publish_exits_2_when_it_cannot_run_and_leaves_the_output_alone() {
 
 #[test]
 fn the_shipped_example_publishes_cleanly() {
-    let dir = scratch("example");
+    let dir = scratch("publish-example");
     let out = dir.join("public");
     let output = publish(&workspace(), "2027-02-15T00:00:00Z", &out);
     // Every approved, due post of the example company is publishable: nothing withheld.
@@ -1051,7 +1043,7 @@ fn publish_command(root: &Path, now: &str, out: &Path) -> Command {
 
 #[test]
 fn racing_publishes_leave_one_whole_result() {
-    let dir = scratch("race");
+    let dir = scratch("publish-race");
     let root = fixture(&dir);
     let reference = dir.join("reference");
     let expected = publish(&root, MID_FEBRUARY, &reference).status.code();
@@ -1109,7 +1101,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_disk_ends_with_a_clear_error_and_the_previous_output_whole() {
-    let dir = scratch("full-disk");
+    let dir = scratch("publish-full-disk");
     let root = fixture(&dir);
     let Some(disk) = tmpfs(&dir.join("disk"), "2m") else {
         return;
@@ -1141,7 +1133,7 @@ fn a_full_disk_ends_with_a_clear_error_and_the_previous_output_whole() {
 
 #[test]
 fn a_read_only_output_ends_with_a_clear_error_and_the_previous_output_whole() {
-    let dir = scratch("read-only");
+    let dir = scratch("publish-read-only");
     let root = fixture(&dir);
     let Some(disk) = tmpfs(&dir.join("disk"), "8m") else {
         return;
@@ -1173,7 +1165,7 @@ fn a_read_only_output_ends_with_a_clear_error_and_the_previous_output_whole() {
 
 #[test]
 fn a_publish_waits_while_another_holds_the_output() {
-    let dir = scratch("lock");
+    let dir = scratch("publish-lock");
     let root = fixture(&dir);
     let out = dir.join("public");
     // Hold the lock a running publish would hold.
@@ -1216,7 +1208,7 @@ const LEAKY_POSTS: &[(&str, &str)] = &[
 
 #[test]
 fn the_egress_scan_stops_a_planted_selection_bug_and_keeps_the_previous_output() {
-    let dir = scratch("egress");
+    let dir = scratch("publish-egress");
     let root = fixture(&dir);
     // The audience post is added only for its own run: `check` does not
     // scan `audiences` yet (issue 12, the matcher's part), so without the
@@ -1298,7 +1290,7 @@ fn the_egress_scan_stops_a_planted_selection_bug_and_keeps_the_previous_output()
 
 #[test]
 fn the_egress_scan_ignores_an_intranet_base_url() {
-    let dir = scratch("egress-intranet");
+    let dir = scratch("publish-egress-intranet");
     let root = fixture(&dir);
     let out = dir.join("public");
     let base = "https://hub.corp.example.com/advocacy/";
@@ -1361,7 +1353,7 @@ fn lands(out: &Path, path: &str) -> bool {
 
 #[test]
 fn every_relative_link_resolves_from_the_folder_of_its_file() {
-    let dir = scratch("relative-links");
+    let dir = scratch("publish-relative-links");
     let root = fixture(&dir);
     let out = dir.join("out");
     publish_with(&root, MID_FEBRUARY, &out, &[], &[]);

@@ -21,7 +21,7 @@
 //! Without Chromium the test prints why and passes; under `CI=true` a
 //! missing browser fails it. `CHROMIUM=/path/to/chrome` picks a browser.
 
-use crate::support::{copy_tree, workspace};
+use crate::support::{copy_tree, scratch, workspace};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
@@ -339,9 +339,7 @@ fn the_hub_works_in_headless_chromium() {
         eprintln!("skipped: {why}");
         return;
     };
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("publish-hub-browser");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("publish-hub-browser");
     let root = dir.join("repo");
     copy_tree(&workspace().join("tests/publish/repo"), &root);
     let out = dir.join("public");
@@ -744,9 +742,7 @@ fn the_hub_works_in_headless_chromium() {
 /// object (and of each network's entry in it) that publish writes.
 #[test]
 fn the_about_page_describes_every_feed_extension_member() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("publish-hub-about");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("publish-hub-about");
     let root = dir.join("repo");
     copy_tree(&workspace().join("tests/publish/repo"), &root);
     let out = dir.join("public");

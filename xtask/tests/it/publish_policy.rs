@@ -7,18 +7,11 @@
 //! its categories while it lasts. Each test publishes a copy of
 //! `tests/publish/repo/` with a few posts and policy entries added.
 
-use crate::support::{copy_tree, workspace};
+use crate::support::{copy_tree, scratch, workspace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("publish-policy-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The publish fixture without its posts that are withheld for reasons of
 /// their own (an image, an embargo, a financial term), so that exit codes
@@ -121,7 +114,7 @@ const RULES: &str = "  - id: promo.launch-week
 
 #[test]
 fn a_rule_that_becomes_active_withholds_and_one_that_lapses_frees() {
-    let dir = scratch("scoped");
+    let dir = scratch("publish-policy-scoped");
     let root = fixture(&dir);
     append(&root, "policies/policy.yaml", RULES);
     add_post(
@@ -174,7 +167,7 @@ fn a_rule_that_becomes_active_withholds_and_one_that_lapses_frees() {
 
 #[test]
 fn a_client_may_be_named_from_its_approved_from() {
-    let dir = scratch("client");
+    let dir = scratch("publish-policy-client");
     let root = fixture(&dir);
     let policy = std::fs::read_to_string(root.join("policies/policy.yaml")).unwrap();
     std::fs::write(
@@ -238,7 +231,7 @@ fn a_client_may_be_named_from_its_approved_from() {
 
 #[test]
 fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
-    let dir = scratch("quiet-all");
+    let dir = scratch("publish-policy-quiet-all");
     let root = fixture(&dir);
     append(
         &root,
@@ -324,7 +317,7 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
 
 #[test]
 fn a_category_quiet_period_withdraws_the_posts_that_trip_it_while_it_lasts() {
-    let dir = scratch("quiet-category");
+    let dir = scratch("publish-policy-quiet-category");
     let root = fixture(&dir);
     append(
         &root,

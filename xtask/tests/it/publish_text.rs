@@ -3,7 +3,7 @@
 //! and share URL, Atom, RSS, the hub) carries the copy as the network shows
 //! it, with no Markdown syntax left, and the check counted that same text.
 
-use crate::support::{copy_tree, workspace};
+use crate::support::{copy_tree, scratch, workspace};
 use std::path::Path;
 use std::process::Command;
 
@@ -32,8 +32,7 @@ fn tagged(source: &str) -> String {
 
 #[test]
 fn a_markdown_body_is_published_as_the_networks_show_it() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("publish-markdown-body");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("publish-markdown-body");
     let root = dir.join("repo");
     copy_tree(&workspace().join("tests/base"), &root);
     let post = root.join("content/posts/2027/02/checklist.md");

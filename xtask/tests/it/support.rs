@@ -10,6 +10,14 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// A fresh, empty directory for one test under Cargo's target tmpdir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Copies a directory tree, keeping symbolic links as links.
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).follow_links(false) {
