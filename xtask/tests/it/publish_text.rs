@@ -4,7 +4,6 @@
 //! it, with no Markdown syntax left, and the check counted that same text.
 
 use crate::support::{copy_tree, scratch, workspace};
-use std::path::Path;
 use std::process::Command;
 
 const POST: &str = "---
