@@ -246,34 +246,32 @@ impl Staging {
     pub fn write_unsynced(&mut self, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let mut file = self.create(path)?;
         file.write(bytes)?;
-        let File {
-            path,
-            writer,
-            bytes,
-            ..
-        } = file;
-        writer
-            .into_inner()
-            .map_err(|e| io_error("write", &path, e.into_error()))?;
-        self.unsynced.push(path);
-        self.finished += 1;
-        self.bytes += bytes;
-        Ok(())
+        self.close(file, false)
     }
 
     /// Flushes `file` and syncs it to disk.
     pub fn finish(&mut self, file: File) -> Result<(), WriteError> {
+        self.close(file, true)
+    }
+
+    /// Flushes `file`, then syncs it now or leaves it to `commit`.
+    fn close(&mut self, file: File, sync_now: bool) -> Result<(), WriteError> {
         let File {
             path,
             writer,
             bytes,
             ..
         } = file;
-        writer
+        let written = writer
             .into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|file| file.sync_all())
-            .map_err(|e| io_error("write", &path, e))?;
+            .map_err(|e| io_error("write", &path, e.into_error()))?;
+        if sync_now {
+            written
+                .sync_all()
+                .map_err(|e| io_error("write", &path, e))?;
+        } else {
+            self.unsynced.push(path);
+        }
         self.finished += 1;
         self.bytes += bytes;
         Ok(())
