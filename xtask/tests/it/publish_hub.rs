@@ -339,20 +339,8 @@ fn the_hub_works_in_headless_chromium() {
         eprintln!("skipped: {why}");
         return;
     };
-    let dir = scratch("publish-hub-browser");
-    let root = dir.join("repo");
-    copy_tree(&workspace().join("tests/publish/repo"), &root);
-    let out = dir.join("public");
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["publish", "--now", NOW, "--base-url", BASE, "--root"])
-        .arg(&root)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1), "three posts are withheld");
-    let feed: Value =
-        serde_json::from_slice(&std::fs::read(out.join("feed.json")).unwrap()).unwrap();
+    let (root, out, feed) = publish_fixture("publish-hub-browser", &["--base-url", BASE]);
+    let dir = out.parent().unwrap();
     let tip = feed["items"]
         .as_array()
         .unwrap()
@@ -738,16 +726,17 @@ fn the_hub_works_in_headless_chromium() {
     assert!(errors.is_empty(), "the pages logged errors: {errors:#?}");
 }
 
-/// The about page describes every member of the JSON Feed's `_onmessage`
-/// object (and of each network's entry in it) that publish writes.
-#[test]
-fn the_about_page_describes_every_feed_extension_member() {
-    let dir = scratch("publish-hub-about");
+/// Publishes a copy of `tests/publish/repo` at `NOW` into a fresh
+/// directory: the copy, the output folder and its feed.json.
+fn publish_fixture(name: &str, args: &[&str]) -> (PathBuf, PathBuf, Value) {
+    let dir = scratch(name);
     let root = dir.join("repo");
     copy_tree(&workspace().join("tests/publish/repo"), &root);
     let out = dir.join("public");
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["publish", "--now", NOW, "--root"])
+        .args(["publish", "--now", NOW])
+        .args(args)
+        .arg("--root")
         .arg(&root)
         .arg("--out")
         .arg(&out)
@@ -756,6 +745,14 @@ fn the_about_page_describes_every_feed_extension_member() {
     assert_eq!(output.status.code(), Some(1), "three posts are withheld");
     let feed: Value =
         serde_json::from_slice(&std::fs::read(out.join("feed.json")).unwrap()).unwrap();
+    (root, out, feed)
+}
+
+/// The about page describes every member of the JSON Feed's `_onmessage`
+/// object (and of each network's entry in it) that publish writes.
+#[test]
+fn the_about_page_describes_every_feed_extension_member() {
+    let (_, out, feed) = publish_fixture("publish-hub-about", &[]);
     let about = std::fs::read_to_string(out.join("about.html")).unwrap();
     let described = |name: &str| about.contains(&format!("<dt><code>{name}</code></dt>"));
     for item in feed["items"].as_array().unwrap() {
