@@ -50,8 +50,10 @@ pub enum Verdict {
         published: Timestamp,
         /// The exclusive end of the post's time in the feed.
         expires: Option<Timestamp>,
-        /// What `products` found (it scans the whole post: done once).
+        /// What [`named`] found (it scans the whole post: done once).
         products: Vec<String>,
+        /// When the approval of a client it names started: see [`named`].
+        clients_from: Option<Timestamp>,
     },
     /// Not approved, not due yet, or expired: silently left out.
     Skip(&'static str),
@@ -155,7 +157,10 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
     {
         reasons.push(publish_reason("quiet-period", notice));
     }
-    let products = products(setup, post);
+    let Named {
+        products,
+        clients_from,
+    } = named(setup, post);
     // Judged at `now`, the check has already named every embargoed product.
     let embargo_found = reasons.iter().any(|r| r.rule == "product.embargo");
     for product in products.iter().filter(|_| !embargo_found) {
@@ -187,6 +192,7 @@ pub fn verdict(setup: &Setup, findings: &[Finding], post: &Post, now: Timestamp)
             published,
             expires,
             products,
+            clients_from,
         }
     } else if reasons.iter().all(|r| r.rule == "quiet-period") {
         Verdict::Pause(reasons)
@@ -204,37 +210,14 @@ pub fn pause_notice(setup: &Setup, now: Timestamp) -> Option<String> {
         .iter()
         .filter(|q| q.contains(now) && q.categories.iter().any(|c| c == ALL_CATEGORIES))
         .max_by_key(|q| q.end)?;
+    let tz = &setup.policy.timezone;
     Some(format!(
         "No posts are shared during the quiet period '{}' ({} to {}); sharing resumes {}.",
         period.name,
-        period.start_text,
-        period.end_text,
-        period
-            .end
-            .to_zoned_datetime(setup.policy.timezone.clone())
-            .strftime("%Y-%m-%d %H:%M %Z")
+        crate::time::show_written(&period.start_text, tz),
+        crate::time::show_written(&period.end_text, tz),
+        crate::time::show(period.end, tz)
     ))
-}
-
-/// The latest `approved_from` among the clients `post` declares or names:
-/// the moment a client's approval starting let it be shared (`None`: no
-/// client of the post has one).
-pub fn clients_approved_from(setup: &Setup, post: &Post) -> Option<Timestamp> {
-    let declared = post.front.as_ref().map_or(&[][..], |f| &f.clients[..]);
-    let named = setup
-        .matcher
-        .scan(&post.scanned_units())
-        .into_iter()
-        .filter_map(|hit| match hit.subject {
-            Subject::ClientName { client } => setup.policy.clients.get(client),
-            _ => None,
-        });
-    declared
-        .iter()
-        .filter_map(|id| setup.policy.clients.iter().find(|c| &c.id == id))
-        .chain(named)
-        .filter_map(|c| c.approval_window().and_then(|(from, _)| from))
-        .max()
 }
 
 fn publish_reason(rule: &str, message: String) -> Reason {
@@ -245,22 +228,45 @@ fn publish_reason(rule: &str, message: String) -> Reason {
     }
 }
 
-/// The ids of the products a post declares, then those it names without
-/// declaring them, each once.
-pub fn products(setup: &Setup, post: &Post) -> Vec<String> {
-    let mut ids: Vec<String> = post
-        .front
-        .as_ref()
-        .map(|f| f.products.clone())
-        .unwrap_or_default();
-    let calendar = &setup.calendar;
+/// What a post declares or names that decides when it may go out, found
+/// in one scan of the whole post.
+pub struct Named {
+    /// The products it declares, then those it names, each once.
+    pub products: Vec<String>,
+    /// The latest `approved_from` among the clients it declares or names:
+    /// the moment a client's approval starting let it be shared (`None`: no
+    /// client of the post has one).
+    pub clients_from: Option<Timestamp>,
+}
+
+pub fn named(setup: &Setup, post: &Post) -> Named {
+    let front = post.front.as_ref();
+    let mut products: Vec<String> = front.map(|f| f.products.clone()).unwrap_or_default();
+    let client_from = |c: &crate::policy::Client| c.approval_window().and_then(|(from, _)| from);
+    let mut clients_from = front
+        .into_iter()
+        .flat_map(|f| &f.clients)
+        .filter_map(|id| setup.policy.clients.iter().find(|c| &c.id == id))
+        .filter_map(client_from)
+        .max();
     for hit in setup.matcher.scan(&post.scanned_units()) {
-        if let Subject::ProductName { product } = hit.subject
-            && let Some(p) = calendar.products.get(product)
-            && !ids.contains(&p.id)
-        {
-            ids.push(p.id.clone());
+        match hit.subject {
+            Subject::ProductName { product } => {
+                if let Some(p) = setup.calendar.products.get(product)
+                    && !products.contains(&p.id)
+                {
+                    products.push(p.id.clone());
+                }
+            }
+            Subject::ClientName { client } => {
+                let from = setup.policy.clients.get(client).and_then(client_from);
+                clients_from = clients_from.max(from);
+            }
+            _ => {}
         }
     }
-    ids
+    Named {
+        products,
+        clients_from,
+    }
 }

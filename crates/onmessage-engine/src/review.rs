@@ -360,9 +360,12 @@ fn impact(
             // Live since its publish_at, or since a client's approval
             // started, whichever came last.
             live_since: match base_verdict {
-                Verdict::Publish { published, .. } => Some(show(
-                    eligibility::clients_approved_from(&base, base_post)
-                        .map_or(published, |from| from.max(published)),
+                Verdict::Publish {
+                    published,
+                    clients_from,
+                    ..
+                } => Some(show(
+                    clients_from.map_or(published, |from| from.max(published)),
                 )),
                 _ => None,
             },

@@ -341,7 +341,7 @@ fn build(
     let mut entries: Vec<Entry> = Vec::new();
     let by_path = checked.report.findings_by_path();
     for (post, verdict) in selection.posts {
-        let (published, expires, products) = match verdict {
+        let (published, expires, named) = match verdict {
             select::Verdict::Skip(_) => continue,
             // A test's planted selection bug: the egress scan must stop it.
             select::Verdict::Withhold(_)
@@ -350,7 +350,7 @@ fn build(
                         parse_moment(&f.publish_at, &policy.timezone, DayBound::Start).ok()
                     }) =>
             {
-                (published, None, select::products(&checked.setup, post))
+                (published, None, select::named(&checked.setup, post))
             }
             select::Verdict::Withhold(reasons) => {
                 withheld.push(Withheld {
@@ -372,7 +372,15 @@ fn build(
                 published,
                 expires,
                 products,
-            } => (published, expires, products),
+                clients_from,
+            } => (
+                published,
+                expires,
+                select::Named {
+                    products,
+                    clients_from,
+                },
+            ),
         };
         let Some(front) = &post.front else { continue };
         let image = match &front.image {
@@ -390,12 +398,12 @@ fn build(
             },
         };
         let findings = by_path.get(post.path.as_str()).copied().unwrap_or_default();
-        let dates = dates(checked, history, post, findings, published, &products, now);
+        let dates = dates(checked, history, post, findings, published, &named, now);
         entries.push(Entry {
             post,
             dates,
             expires,
-            products,
+            products: named.products,
             image,
             audiences: front.audiences.as_deref().unwrap_or_default(),
         });
@@ -484,7 +492,7 @@ fn dates(
     post: &Post,
     findings: &[Finding],
     published: Timestamp,
-    products: &[String],
+    named: &select::Named,
     now: Timestamp,
 ) -> Dates {
     let setup = &checked.setup;
@@ -498,10 +506,10 @@ fn dates(
         .or(current.map(|c| c.commit_date))
         .unwrap_or(published);
     let held = Context {
-        clients_from: select::clients_approved_from(setup, post),
+        clients_from: named.clients_from,
         ..Context::default()
     }
-    .with_calendar(&setup.calendar, products)
+    .with_calendar(&setup.calendar, &named.products)
     .with_findings(&setup.calendar, &setup.policy, findings);
     let shareable = became_shareable(Some(published), approval, &held)
         .unwrap_or(published)

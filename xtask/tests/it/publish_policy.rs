@@ -245,7 +245,7 @@ fn a_quiet_period_for_all_empties_every_feed_and_says_until_when() {
         "---\ntitle: Allowed\nauthor: jane\nstatus: approved\nplatforms: [linkedin]\npublish_at: 2027-01-14T15:00:00Z\nallow:\n  - {rule: quiet-period, reason: a safety notice Legal cleared}\n---\nPlease update the app today.\n",
     )
     .unwrap();
-    let notice = "No posts are shared during the quiet period 'Q4 results' (2027-01-14 to 2027-01-16); sharing resumes 2027-01-17 00:00 EST.";
+    let notice = "No posts are shared during the quiet period 'Q4 results' (2027-01-14 to 2027-01-16); sharing resumes 2027-01-17 00:00-05:00 EST.";
 
     let (code, inside, err, out) = at(&root, &dir, "2027-01-15T12:00:00Z");
     assert_eq!(code, 0, "a quiet period is the policy's decision: {err}");
